@@ -1,0 +1,37 @@
+import { openVaultDb, type VaultDb } from '../../../workers/common/db';
+import { brand, type PageKey } from '../../../workers/vault/crypto/keys';
+import { createMutex } from '../../../workers/vault/mutex';
+import { PageStore, DEFAULT_PAGE_STORE_OPTIONS, type PageStoreOptions } from '../../../workers/vault/page-store';
+import type { StoredRecord } from '../../../src/domain/record';
+
+let dbCounter = 0;
+/** A fresh, uniquely named vault database (fake-indexeddb in unit tests). */
+export function freshDb(): VaultDb {
+  return openVaultDb(`test-${process.pid}-${++dbCounter}-${Math.random().toString(36).slice(2)}`);
+}
+
+export async function randomPageKey(): Promise<PageKey> {
+  return brand<'page'>(await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']));
+}
+
+export async function makePageStore(db: VaultDb, opts: Partial<PageStoreOptions> = {}, partition = 'p1') {
+  const key = await randomPageKey();
+  const store = new PageStore(db, partition, { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), {
+    ...DEFAULT_PAGE_STORE_OPTIONS,
+    ...opts,
+  });
+  return { store, key };
+}
+
+export function rec(id: string, text: string): StoredRecord {
+  return { id, f: { name: [text, '0000000000001' + '0000' + 'dev'] }, c: '00', u: '00', by: 'u1' };
+}
+
+/** Puts or replaces records through the store's read-modify-write path. */
+export function putAll(store: PageStore, records: StoredRecord[], collection = 'contact') {
+  return store.mutate(collection, records.map((r) => r.id), () => ({ put: records, result: undefined }));
+}
+
+export function removeIds(store: PageStore, ids: string[], collection = 'contact') {
+  return store.mutate(collection, ids, () => ({ remove: ids, result: undefined }));
+}

@@ -1,0 +1,97 @@
+import Dexie, { type EntityTable } from 'dexie';
+
+/**
+ * The one owner of the IndexedDB schema. Everything stored here is either
+ * ciphertext or non-secret routing data (random ids, counters, sizes); a
+ * copied browser profile reveals no record text and no usable key.
+ */
+export interface AccountRow {
+  /** SHA-256 of the normalized username: lookups work, the name is not stored in clear. */
+  key: string;
+  v: 1;
+  userId: string;
+  kdf: { alg: 'PBKDF2-SHA256'; iterations: number; salt: string };
+  /** HKDF(master, "verify"): tells a wrong password from damaged key material. */
+  verifier: Uint8Array;
+  /** IV ‖ AES-GCM(KEK, pkcs8) of the ECDH and ECDSA private keys. */
+  wrappedEcdh: Uint8Array;
+  wrappedEcdsa: Uint8Array;
+  ecdhSpki: Uint8Array;
+  ecdsaSpki: Uint8Array;
+  personalGroup: string;
+  /** Failed unlocks since the last success, written before each attempt. */
+  failedAttempts: number;
+}
+
+export interface GroupRow {
+  id: string;
+  /** Current epoch: new writes use its keys. */
+  epoch: number;
+  owner: string;
+}
+
+export interface EnvelopeRow {
+  group: string;
+  epoch: number;
+  kid: string;
+  envelope: unknown;
+}
+
+export interface PageRow {
+  partition: string;
+  collection: string;
+  page: number;
+  /** header ‖ IV ‖ ciphertext (see workers/vault/page-format.ts). */
+  data: Uint8Array;
+}
+
+export interface ManifestRow {
+  partition: string;
+  collection: string;
+  data: Uint8Array;
+}
+
+export interface ChunkRow {
+  blob: string;
+  index: number;
+  /** IV ‖ AES-GCM ciphertext, as a Blob so large attachments stay out of the JS heap. */
+  data: Blob;
+}
+
+export interface BlobRow {
+  id: string;
+  partition: string;
+  chunks: number;
+  /** Ciphertext bytes, for storage stats. */
+  bytes: number;
+}
+
+export const DB_NAME = 'fieldvault';
+
+export type VaultDb = Dexie & {
+  accounts: EntityTable<AccountRow, 'key'>;
+  groups: EntityTable<GroupRow, 'id'>;
+  envelopes: Dexie.Table<EnvelopeRow, [string, number, string]>;
+  pages: Dexie.Table<PageRow, [string, string, number]>;
+  manifests: Dexie.Table<ManifestRow, [string, string]>;
+  chunks: Dexie.Table<ChunkRow, [string, number]>;
+  blobs: EntityTable<BlobRow, 'id'>;
+};
+
+/**
+ * Opens the vault database. Transactions are `strict` so a committed write
+ * has reached disk before we report success (Chromium defaults to relaxed).
+ */
+export function openVaultDb(name = DB_NAME): VaultDb {
+  const db = new Dexie(name, { chromeTransactionDurability: 'strict' }) as VaultDb;
+  db.version(1).stores({
+    accounts: '&key, userId',
+    groups: '&id',
+    envelopes: '[group+epoch+kid], kid',
+    pages: '[partition+collection+page]',
+    manifests: '[partition+collection]',
+    chunks: '[blob+index]',
+    blobs: '&id, partition',
+  });
+  return db;
+}

@@ -1,0 +1,91 @@
+/**
+ * The cross-thread contract of the vault worker: the only thing the UI knows
+ * about it. Everything here is plain data; keys never cross this boundary.
+ * Methods throw VaultError (see src/lib/errors.ts), carried over comlink by
+ * src/lib/comlink-errors.ts.
+ */
+import type { AttachmentMeta } from '../../src/domain/attachment';
+import type { RecordView } from '../../src/domain/record';
+import type { RecordValues } from '../../src/domain/validate';
+
+export type { AttachmentMeta, RecordView, RecordValues };
+
+export interface SessionInfo {
+  username: string;
+  userId: string;
+  /** Partitions this user can open; the first is the personal group. */
+  groups: { id: string; name: string }[];
+  /** Short fingerprint of the account encryption key, for people to compare. */
+  fingerprint: string;
+}
+
+export interface Filter {
+  field: string;
+  op: 'eq' | 'contains' | 'gte' | 'lte';
+  value: string;
+}
+
+export interface Query {
+  type: string;
+  /** Free text; every word must match some text field (prefix match, case-insensitive). */
+  search?: string;
+  filters?: Filter[];
+  sort?: { field: string; dir: 'asc' | 'desc' };
+  offset?: number;
+  limit?: number;
+}
+
+export interface QueryResult {
+  items: RecordView[];
+  /** Matches before offset/limit. */
+  total: number;
+}
+
+export interface StorageStats {
+  /** Bytes used / available for this origin (navigator.storage.estimate). */
+  usage: number | null;
+  quota: number | null;
+  /** Live records per entity type in the active partition. */
+  records: Record<string, number>;
+  pages: number;
+  attachments: number;
+}
+
+/** Sent to every tab when a partition changes (BroadcastChannel + local). */
+export interface ChangeEvent {
+  partition: string;
+  collection: string;
+  ids: string[];
+}
+
+export interface VaultApi {
+  /** True when some local account exists on this device. */
+  hasAccounts(): Promise<boolean>;
+  /** The unlocked session, or null when locked. */
+  session(): Promise<SessionInfo | null>;
+  /** Creates a local account and unlocks it. Throws AccountExists, InvalidArgument. */
+  createAccount(username: string, password: string): Promise<SessionInfo>;
+  /** Offline login. Throws WrongPassword (counted before the attempt), Tampered, KdfTooWeak. */
+  unlock(username: string, password: string): Promise<SessionInfo>;
+  /** Drops every key and decrypted cache. */
+  lock(): Promise<void>;
+  /** Re-wraps the account keys under a new password. Throws WrongPassword. */
+  changePassword(oldPassword: string, newPassword: string): Promise<void>;
+
+  /** Creates (no id) or updates a record. Throws Validation with per-field messages, NotFound, QuotaExceeded. */
+  putRecord(type: string, values: Record<string, unknown>, id?: string): Promise<RecordView>;
+  /** Throws NotFound, Tampered. */
+  getRecord(type: string, id: string): Promise<RecordView>;
+  deleteRecord(type: string, id: string): Promise<void>;
+  query(q: Query): Promise<QueryResult>;
+
+  /** Encrypts and stores a file as chunks; the returned metadata goes into a record field. */
+  putAttachment(file: Blob, name: string): Promise<AttachmentMeta>;
+  /** Decrypted bytes as a stream (transferred). Throws Tampered naming the chunk. */
+  readAttachment(meta: AttachmentMeta): Promise<ReadableStream<Uint8Array>>;
+  deleteAttachment(id: string): Promise<void>;
+
+  storageStats(): Promise<StorageStats>;
+  /** Registers a listener for changes made by this or any other tab. */
+  subscribe(listener: (e: ChangeEvent) => void): Promise<void>;
+}

@@ -1,0 +1,102 @@
+import { VaultError } from '../../src/lib/errors';
+import { fromUtf8, utf8 } from '../../src/lib/bytes';
+import { open, seal } from './crypto/aead';
+import type { PageKey } from './crypto/keys';
+
+/**
+ * Stored format of pages and manifests (DESIGN §4):
+ *
+ *   header (9 bytes, clear): version u8 ‖ epoch u32 BE ‖ generation u32 BE
+ *   IV (12) ‖ AES-256-GCM( u32 BE length ‖ JSON ‖ zero padding to 4 KiB )
+ *
+ * The AAD binds partition, collection, page number (or "manifest"),
+ * generation and epoch, so a page cannot be swapped, moved or replayed
+ * under another name. Padding hides record sizes to the nearest 4 KiB.
+ */
+export const FORMAT_VERSION = 1;
+export const HEADER_BYTES = 9;
+export const PAD_BYTES = 4096;
+
+export interface Header {
+  version: number;
+  epoch: number;
+  generation: number;
+}
+
+/** Where a sealed item lives; `page` is null for the collection manifest. */
+export interface Slot {
+  partition: string;
+  collection: string;
+  page: number | null;
+}
+
+export const describeSlot = (s: Slot): string =>
+  s.page === null ? `manifest ${s.collection}` : `page ${s.collection}/${s.page}`;
+
+function aad(s: Slot, h: Header): Uint8Array<ArrayBuffer> {
+  const which = s.page === null ? 'manifest' : `page|${s.page}`;
+  return utf8(`fv${h.version}/${which}|${s.partition}|${s.collection}|${h.generation}|${h.epoch}`);
+}
+
+function encodeHeader(h: Header): Uint8Array {
+  const b = new Uint8Array(HEADER_BYTES);
+  const dv = new DataView(b.buffer);
+  dv.setUint8(0, h.version);
+  dv.setUint32(1, h.epoch);
+  dv.setUint32(5, h.generation);
+  return b;
+}
+
+/** Reads the clear header. Throws UnsupportedVersion for formats this build does not know. */
+export function readHeader(data: Uint8Array, s: Slot): Header {
+  if (data.length < HEADER_BYTES) throw new VaultError('Tampered', `${describeSlot(s)} is truncated`);
+  const dv = new DataView(data.buffer, data.byteOffset, HEADER_BYTES);
+  const version = dv.getUint8(0);
+  if (version !== FORMAT_VERSION) throw new VaultError('UnsupportedVersion', `${describeSlot(s)} format v${version}`);
+  return { version, epoch: dv.getUint32(1), generation: dv.getUint32(5) };
+}
+
+/** length-prefixed, zero-padded plaintext. */
+function pad(json: string): Uint8Array<ArrayBuffer> {
+  const body = utf8(json);
+  const total = Math.ceil((4 + body.length) / PAD_BYTES) * PAD_BYTES;
+  const out = new Uint8Array(total);
+  new DataView(out.buffer).setUint32(0, body.length);
+  out.set(body, 4);
+  return out;
+}
+
+function unpad(p: Uint8Array, what: string): string {
+  if (p.length < 4) throw new VaultError('Tampered', what);
+  const len = new DataView(p.buffer, p.byteOffset, 4).getUint32(0);
+  if (len > p.length - 4) throw new VaultError('Tampered', `${what} length`);
+  return fromUtf8(p.subarray(4, 4 + len));
+}
+
+/** Seals a JSON text (already serialized, so callers can size it first). */
+export function sealJson(key: PageKey, s: Slot, epoch: number, generation: number, json: string): Promise<Uint8Array<ArrayBuffer>> {
+  const h: Header = { version: FORMAT_VERSION, epoch, generation };
+  return seal(key, pad(json), aad(s, h), encodeHeader(h));
+}
+
+/**
+ * Opens a sealed item and parses its JSON. `keyFor` picks the key of the
+ * epoch named in the header. Every failure is Tampered naming the slot.
+ */
+export async function openJson<T>(
+  keyFor: (epoch: number) => PageKey | undefined,
+  s: Slot,
+  data: Uint8Array<ArrayBuffer>,
+): Promise<{ header: Header; value: T }> {
+  const what = describeSlot(s);
+  const header = readHeader(data, s);
+  const key = keyFor(header.epoch);
+  if (!key) throw new VaultError('Tampered', `${what} names unknown epoch ${header.epoch}`);
+  const plain = await open(key, data, aad(s, header), what, HEADER_BYTES);
+  try {
+    return { header, value: JSON.parse(unpad(plain, what)) as T };
+  } catch (e) {
+    if (e instanceof VaultError) throw e;
+    throw new VaultError('Tampered', `${what} content`);
+  }
+}
