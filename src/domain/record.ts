@@ -7,8 +7,8 @@ import type { FieldValue, RecordValues } from './validate';
  */
 export interface StoredRecord {
   id: string;
-  /** Field name → [value, hlc stamp]. */
-  f: Record<string, [FieldValue, string]>;
+  /** Field name → [value, hlc stamp]; a cleared field keeps its stamp with value null. */
+  f: Record<string, [FieldValue | null, string]>;
   /** HLC of creation. */
   c: string;
   /** HLC of the last change (max of field stamps and tombstone). */
@@ -31,6 +31,6 @@ export interface RecordView {
 
 export function recordValues(r: StoredRecord): RecordValues {
   const out: RecordValues = {};
-  for (const [k, [v]] of Object.entries(r.f)) out[k] = v;
+  for (const [k, [v]] of Object.entries(r.f)) if (v !== null) out[k] = v;
   return out;
 }

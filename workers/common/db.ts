@@ -62,8 +62,16 @@ export interface BlobRow {
   id: string;
   partition: string;
   chunks: number;
+  /** Epoch whose blob key sealed the chunks. */
+  epoch: number;
   /** Ciphertext bytes, for storage stats. */
   bytes: number;
+}
+
+/** Device-level settings that are not secret (e.g. the HLC node id). */
+export interface MetaRow {
+  key: string;
+  value: string;
 }
 
 export const DB_NAME = 'fieldvault';
@@ -76,6 +84,7 @@ export type VaultDb = Dexie & {
   manifests: Dexie.Table<ManifestRow, [string, string]>;
   chunks: Dexie.Table<ChunkRow, [string, number]>;
   blobs: EntityTable<BlobRow, 'id'>;
+  meta: EntityTable<MetaRow, 'key'>;
 };
 
 /**
@@ -92,6 +101,7 @@ export function openVaultDb(name = DB_NAME): VaultDb {
     manifests: '[partition+collection]',
     chunks: '[blob+index]',
     blobs: '&id, partition',
+    meta: '&key',
   });
   return db;
 }

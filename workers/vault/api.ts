@@ -27,7 +27,7 @@ export interface Filter {
 
 export interface Query {
   type: string;
-  /** Free text; every word must match some text field (prefix match, case-insensitive). */
+  /** Free text; every word must occur in some text field (case-insensitive substring). */
   search?: string;
   filters?: Filter[];
   sort?: { field: string; dir: 'asc' | 'desc' };
@@ -39,6 +39,8 @@ export interface QueryResult {
   items: RecordView[];
   /** Matches before offset/limit. */
   total: number;
+  /** Pages that failed their integrity check and were skipped (empty when all is well). */
+  damaged: string[];
 }
 
 export interface StorageStats {
@@ -74,6 +76,11 @@ export interface VaultApi {
 
   /** Creates (no id) or updates a record. Throws Validation with per-field messages, NotFound, QuotaExceeded. */
   putRecord(type: string, values: Record<string, unknown>, id?: string): Promise<RecordView>;
+  /**
+   * Creates or replaces many records in one transaction (import, bulk edit):
+   * all are validated first, then all commit or none do. Returns their ids.
+   */
+  putRecords(type: string, items: { id?: string; values: Record<string, unknown> }[]): Promise<string[]>;
   /** Throws NotFound, Tampered. */
   getRecord(type: string, id: string): Promise<RecordView>;
   deleteRecord(type: string, id: string): Promise<void>;

@@ -13,8 +13,11 @@ class WebLocksMutex implements Mutex {
   }
 }
 
+/** Shared by every instance in this JS realm, as Web Locks are shared by every tab. */
+const tails = new Map<string, Promise<unknown>>();
+
 class LocalMutex implements Mutex {
-  private tails = new Map<string, Promise<unknown>>();
+  private tails = tails;
   run<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(name) ?? Promise.resolve();
     const next = prev.then(fn, fn);

@@ -12,7 +12,7 @@ import { keyId } from './fingerprint';
  * secret (group, epoch and both public keys in `info`), AES-KW, and an ECDSA
  * signature by the wrapping user over every other field.
  */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 1 as const;
 export const Envelope = z.object({
   v: z.literal(ENVELOPE_VERSION),
   alg: z.literal('ECDH-ES+A256KW'),

@@ -1,0 +1,223 @@
+import { VaultError } from '../../src/lib/errors';
+import { constantTimeEqual, randomBytes, toHex, utf8 } from '../../src/lib/bytes';
+import type { AccountRow, EnvelopeRow, VaultDb } from '../common/db';
+import { openEnvelope, sealEnvelope } from './crypto/envelope';
+import { keyId } from './crypto/fingerprint';
+import { deriveGroupKeys, type GroupKeys } from './crypto/group-keys';
+import type { Kek } from './crypto/keys';
+import {
+  KDF_DEFAULT_ITERATIONS,
+  KdfParams,
+  deriveKek,
+  deriveMasterSecret,
+  deriveVerifier,
+  newKdfParams,
+} from './crypto/password-kdf';
+import { rewrapPrivateKey, unwrapPrivateKey, wrapPrivateKey } from './crypto/private-key-wrap';
+
+/**
+ * Local accounts (DESIGN §2, §8): password → KEK → account key pairs →
+ * envelopes → group keys. Offline login is unwrapping; nothing here needs a
+ * network. All returned keys are non-extractable.
+ */
+export interface UnlockedAccount {
+  userId: string;
+  username: string;
+  personalGroup: string;
+  ecdh: { privateKey: CryptoKey; publicKey: CryptoKey; spki: Uint8Array<ArrayBuffer>; kid: string };
+  ecdsa: { privateKey: CryptoKey; publicKey: CryptoKey; spki: Uint8Array<ArrayBuffer>; kid: string };
+}
+
+const ECDH = { name: 'ECDH', namedCurve: 'P-256' } as const;
+const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const ROW_VERSION = 1;
+
+export const MIN_PASSWORD_LENGTH = 10;
+
+export function normalizeUsername(username: string): string {
+  return username.normalize('NFC').trim().toLowerCase();
+}
+
+/** Accounts are stored under a hash of the username, so the name is not in the profile in clear. */
+export async function accountKey(username: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(`fv1/account|${normalizeUsername(username)}`))));
+}
+
+const keyAad = (userId: string, role: 'ecdh' | 'ecdsa') => utf8(`fv1/account-key|${userId}|${role}`);
+
+function checkCredentials(username: string, password: string): void {
+  const u = normalizeUsername(username);
+  if (u.length < 1 || u.length > 64) throw new VaultError('InvalidArgument', 'username must be 1 to 64 characters');
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new VaultError('InvalidArgument', `password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+}
+
+async function importPublic(spki: Uint8Array<ArrayBuffer>, alg: typeof ECDH | typeof ECDSA): Promise<CryptoKey> {
+  return crypto.subtle.importKey('spki', spki, alg, true, alg.name === 'ECDSA' ? ['verify'] : []);
+}
+
+async function unwrapAccount(row: AccountRow, kek: Kek, username: string): Promise<UnlockedAccount> {
+  const ecdhSpki = row.ecdhSpki as Uint8Array<ArrayBuffer>;
+  const ecdsaSpki = row.ecdsaSpki as Uint8Array<ArrayBuffer>;
+  const [ecdhPriv, ecdsaPriv, ecdhPub, ecdsaPub, ecdhKid, ecdsaKid] = await Promise.all([
+    unwrapPrivateKey(kek, row.wrappedEcdh as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdh'), ECDH, ['deriveBits'], 'account encryption key'),
+    unwrapPrivateKey(kek, row.wrappedEcdsa as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdsa'), ECDSA, ['sign'], 'account signing key'),
+    importPublic(ecdhSpki, ECDH),
+    importPublic(ecdsaSpki, ECDSA),
+    keyId(ecdhSpki),
+    keyId(ecdsaSpki),
+  ]);
+  return {
+    userId: row.userId,
+    username: normalizeUsername(username),
+    personalGroup: row.personalGroup,
+    ecdh: { privateKey: ecdhPriv, publicKey: ecdhPub, spki: ecdhSpki, kid: ecdhKid },
+    ecdsa: { privateKey: ecdsaPriv, publicKey: ecdsaPub, spki: ecdsaSpki, kid: ecdsaKid },
+  };
+}
+
+/**
+ * Creates an account with fresh key pairs and a personal group whose data
+ * key is wrapped to the account in an envelope. One strict transaction.
+ */
+export async function createAccount(
+  db: VaultDb,
+  username: string,
+  password: string,
+  iterations = KDF_DEFAULT_ITERATIONS,
+): Promise<UnlockedAccount> {
+  checkCredentials(username, password);
+  const key = await accountKey(username);
+  if (await db.accounts.get(key)) throw new VaultError('AccountExists');
+
+  const userId = crypto.randomUUID();
+  const group = crypto.randomUUID();
+  const kdf = newKdfParams(iterations);
+  const master = await deriveMasterSecret(password, kdf);
+  const [kek, verifier] = await Promise.all([deriveKek(master), deriveVerifier(master)]);
+  // Generated extractable only so the private halves can be wrapped once; the
+  // session then uses non-extractable copies unwrapped from storage.
+  const [ecdh, ecdsa] = await Promise.all([
+    crypto.subtle.generateKey(ECDH, true, ['deriveBits']),
+    crypto.subtle.generateKey(ECDSA, true, ['sign', 'verify']),
+  ]);
+  const ecdhSpki = new Uint8Array(await crypto.subtle.exportKey('spki', ecdh.publicKey));
+  const ecdsaSpki = new Uint8Array(await crypto.subtle.exportKey('spki', ecdsa.publicKey));
+  const row: AccountRow = {
+    key,
+    v: ROW_VERSION,
+    userId,
+    kdf,
+    verifier,
+    wrappedEcdh: await wrapPrivateKey(kek, ecdh.privateKey, keyAad(userId, 'ecdh')),
+    wrappedEcdsa: await wrapPrivateKey(kek, ecdsa.privateKey, keyAad(userId, 'ecdsa')),
+    ecdhSpki,
+    ecdsaSpki,
+    personalGroup: group,
+    failedAttempts: 0,
+  };
+
+  const gdk = randomBytes(32);
+  const envelope = await sealEnvelope(gdk, group, 1, { publicKey: ecdh.publicKey, spki: ecdhSpki }, {
+    privateKey: ecdsa.privateKey,
+    kid: await keyId(ecdsaSpki),
+  });
+  gdk.fill(0);
+
+  await db.transaction('rw', db.accounts, db.groups, db.envelopes, async () => {
+    if (await db.accounts.get(key)) throw new VaultError('AccountExists');
+    await db.accounts.add(row);
+    await db.groups.add({ id: group, epoch: 1, owner: userId });
+    await db.envelopes.add({ group, epoch: 1, kid: envelope.kid, envelope });
+  });
+  return unwrapAccount(row, kek, username);
+}
+
+/**
+ * Offline login. The failed-attempt counter is raised in a committed
+ * transaction *before* the password is tried, so killing the tab mid-try
+ * cannot reset it; success resets it. KDF parameters under the current
+ * default are raised transparently.
+ */
+export async function unlockAccount(db: VaultDb, username: string, password: string): Promise<UnlockedAccount> {
+  const key = await accountKey(username);
+  const row = await db.accounts.get(key);
+  if (!row) {
+    // Same work and same answer as a wrong password: no local user enumeration.
+    await deriveMasterSecret(password, newKdfParams()).catch(() => undefined);
+    throw new VaultError('WrongPassword');
+  }
+  if (row.v !== ROW_VERSION) throw new VaultError('UnsupportedVersion', `account v${String(row.v)}`);
+  const params = KdfParams.safeParse(row.kdf);
+  if (!params.success) throw new VaultError('Tampered', 'account key settings');
+
+  await db.accounts.where('key').equals(key).modify((r) => {
+    r.failedAttempts = (r.failedAttempts ?? 0) + 1;
+  });
+  const master = await deriveMasterSecret(password, params.data);
+  if (!constantTimeEqual(await deriveVerifier(master), row.verifier)) throw new VaultError('WrongPassword');
+  const kek = await deriveKek(master);
+  const account = await unwrapAccount(row, kek, username);
+
+  const upgrade = params.data.iterations < KDF_DEFAULT_ITERATIONS ? await rewrapRow(row, kek, password) : undefined;
+  await db.accounts.where('key').equals(key).modify((r) => {
+    r.failedAttempts = 0;
+    if (upgrade) Object.assign(r, upgrade);
+  });
+  return account;
+}
+
+/** Failed unlock attempts recorded for a username (0 if unknown). */
+export async function failedAttempts(db: VaultDb, username: string): Promise<number> {
+  return (await db.accounts.get(await accountKey(username)))?.failedAttempts ?? 0;
+}
+
+type WrappedFields = Pick<AccountRow, 'kdf' | 'verifier' | 'wrappedEcdh' | 'wrappedEcdsa'>;
+
+async function rewrapRow(row: AccountRow, oldKek: Kek, newPassword: string): Promise<WrappedFields> {
+  const kdf = newKdfParams(KDF_DEFAULT_ITERATIONS);
+  const master = await deriveMasterSecret(newPassword, kdf);
+  const [kek, verifier] = await Promise.all([deriveKek(master), deriveVerifier(master)]);
+  return {
+    kdf,
+    verifier,
+    wrappedEcdh: await rewrapPrivateKey(oldKek, kek, row.wrappedEcdh as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdh'), 'account encryption key'),
+    wrappedEcdsa: await rewrapPrivateKey(oldKek, kek, row.wrappedEcdsa as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdsa'), 'account signing key'),
+  };
+}
+
+/** Re-wraps the account keys under a new password after checking the old one (counted like a login). */
+export async function changePassword(db: VaultDb, username: string, oldPassword: string, newPassword: string): Promise<void> {
+  checkCredentials(username, newPassword);
+  const key = await accountKey(username);
+  const row = await db.accounts.get(key);
+  if (!row) throw new VaultError('WrongPassword');
+  await db.accounts.where('key').equals(key).modify((r) => {
+    r.failedAttempts = (r.failedAttempts ?? 0) + 1;
+  });
+  const master = await deriveMasterSecret(oldPassword, KdfParams.parse(row.kdf));
+  if (!constantTimeEqual(await deriveVerifier(master), row.verifier)) throw new VaultError('WrongPassword');
+  const fields = await rewrapRow(row, await deriveKek(master), newPassword);
+  await db.accounts.where('key').equals(key).modify((r) => {
+    Object.assign(r, fields);
+    r.failedAttempts = 0;
+  });
+}
+
+/** Group keys by epoch for every group this account has an envelope for. */
+export async function openGroups(db: VaultDb, account: UnlockedAccount): Promise<Map<string, { current: number; epochs: Map<number, GroupKeys> }>> {
+  const rows: EnvelopeRow[] = await db.envelopes.where('kid').equals(account.ecdh.kid).toArray();
+  const groups = new Map<string, { current: number; epochs: Map<number, GroupKeys> }>();
+  for (const row of rows) {
+    // Locally created envelopes are signed by the account itself; envelopes
+    // from other members arrive with sync and are checked against the
+    // server's key directory (issue 4).
+    const gdk = await openEnvelope(row.envelope, { privateKey: account.ecdh.privateKey, spki: account.ecdh.spki }, account.ecdsa.publicKey);
+    const keys = await deriveGroupKeys(gdk, row.group, row.epoch);
+    const groupRow = await db.groups.get(row.group);
+    const entry = groups.get(row.group) ?? { current: groupRow?.epoch ?? row.epoch, epochs: new Map() };
+    entry.epochs.set(row.epoch, keys);
+    groups.set(row.group, entry);
+  }
+  return groups;
+}

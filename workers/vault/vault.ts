@@ -1,0 +1,304 @@
+import { AttachmentMeta } from '../../src/domain/attachment';
+import { entityType, type EntityTypeDef } from '../../src/domain/entity-types';
+import { HlcClock } from '../../src/domain/hlc';
+import { compareBy, compileMatcher } from '../../src/domain/query-match';
+import { applyEdit, toView, tombstone } from '../../src/domain/record-ops';
+import type { StoredRecord } from '../../src/domain/record';
+import { validateRecord, type RecordValues } from '../../src/domain/validate';
+import { VaultError, type FieldErrors } from '../../src/lib/errors';
+import { DB_NAME, openVaultDb, type VaultDb } from '../common/db';
+import { changePassword, createAccount, openGroups, unlockAccount, type UnlockedAccount } from './account';
+import type { ChangeEvent, Query, RecordView, QueryResult, SessionInfo, StorageStats, VaultApi } from './api';
+import { BlobStore } from './blob-store';
+import { ChangeFeed } from './change-feed';
+import { displayFingerprint } from './crypto/fingerprint';
+import { KDF_DEFAULT_ITERATIONS } from './crypto/password-kdf';
+import { pageCount } from './linear-hash';
+import { createMutex, type Mutex } from './mutex';
+import { DEFAULT_PAGE_STORE_OPTIONS, PageStore, type PageStoreOptions } from './page-store';
+
+export interface VaultOptions {
+  dbName?: string;
+  kdfIterations?: number;
+  pageStore?: Partial<PageStoreOptions>;
+}
+
+interface Partition {
+  pages: PageStore;
+  blobs: BlobStore;
+}
+
+interface Session {
+  account: UnlockedAccount;
+  partitions: Map<string, Partition>;
+  active: string;
+  clock: HlcClock;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_LIMIT = 10_000;
+
+/**
+ * The vault: the one object that holds keys. It composes accounts, page
+ * store, blob store and queries behind the VaultApi contract; the worker
+ * entry exposes it over comlink.
+ */
+export class Vault implements VaultApi {
+  private readonly db: VaultDb;
+  private readonly mutex: Mutex = createMutex();
+  private readonly feed: ChangeFeed;
+  private readonly listeners = new Set<(e: ChangeEvent) => void>();
+  private current: Session | null = null;
+
+  constructor(private readonly opts: VaultOptions = {}) {
+    this.db = openVaultDb(opts.dbName ?? DB_NAME);
+    this.feed = new ChangeFeed(`${opts.dbName ?? DB_NAME}:changes`, (e) => {
+      this.current?.partitions.get(e.partition)?.pages.invalidate(e.collection);
+      this.notify(e);
+    });
+  }
+
+  async hasAccounts(): Promise<boolean> {
+    return (await this.db.accounts.count()) > 0;
+  }
+
+  async session(): Promise<SessionInfo | null> {
+    return this.current ? this.info(this.current) : null;
+  }
+
+  async createAccount(username: string, password: string): Promise<SessionInfo> {
+    const account = await createAccount(this.db, username, password, this.opts.kdfIterations ?? KDF_DEFAULT_ITERATIONS);
+    return this.start(account);
+  }
+
+  async unlock(username: string, password: string): Promise<SessionInfo> {
+    this.current = null;
+    return this.start(await unlockAccount(this.db, username, password));
+  }
+
+  async lock(): Promise<void> {
+    // Dropping the session drops every CryptoKey and decrypted page it held.
+    this.current = null;
+  }
+
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    const s = this.require();
+    await changePassword(this.db, s.account.username, oldPassword, newPassword);
+  }
+
+  async putRecord(type: string, values: Record<string, unknown>, id?: string): Promise<RecordView> {
+    const t = this.type(type);
+    if (id !== undefined && !UUID.test(id)) throw new VaultError('InvalidArgument', 'id must be a UUID');
+    const clean = await this.validate(t, values);
+    const s = this.require();
+    const part = this.partition(s);
+    const rid = id ?? crypto.randomUUID();
+    const stamp = s.clock.tick();
+    const { view, orphaned } = await part.pages.mutate(t.name, [rid], (existing) => {
+      const old = existing.get(rid);
+      if (id !== undefined && (!old || old.d)) throw new VaultError('NotFound');
+      const next = applyEdit(old, rid, clean, stamp, s.account.userId);
+      return { put: [next], result: { view: toView(t.name, next), orphaned: removedAttachments(t, old, next) } };
+    });
+    await this.afterWrite(part, t.name, [rid], orphaned);
+    return view;
+  }
+
+  async putRecords(type: string, items: { id?: string; values: Record<string, unknown> }[]): Promise<string[]> {
+    const t = this.type(type);
+    const cleaned: { id: string; values: RecordValues }[] = [];
+    for (const [i, item] of items.entries()) {
+      if (item.id !== undefined && !UUID.test(item.id)) throw new VaultError('InvalidArgument', `item ${i}: id must be a UUID`);
+      const v = validateRecord(t, item.values);
+      if (!v.ok) throw new VaultError('Validation', `item ${i}`, v.errors);
+      cleaned.push({ id: item.id ?? crypto.randomUUID(), values: v.values });
+    }
+    const s = this.require();
+    const part = this.partition(s);
+    const ids = cleaned.map((c) => c.id);
+    const orphaned = await part.pages.mutate(t.name, ids, (existing) => {
+      const put: StoredRecord[] = [];
+      const gone: string[] = [];
+      for (const c of cleaned) {
+        const old = existing.get(c.id);
+        const next = applyEdit(old, c.id, c.values, s.clock.tick(), s.account.userId);
+        put.push(next);
+        gone.push(...removedAttachments(t, old, next));
+      }
+      return { put, result: gone };
+    });
+    await this.afterWrite(part, t.name, ids, orphaned);
+    return ids;
+  }
+
+  async getRecord(type: string, id: string): Promise<RecordView> {
+    const t = this.type(type);
+    const r = await this.partition(this.require()).pages.get(t.name, id);
+    if (!r || r.d) throw new VaultError('NotFound');
+    return toView(t.name, r);
+  }
+
+  async deleteRecord(type: string, id: string): Promise<void> {
+    const t = this.type(type);
+    const s = this.require();
+    const part = this.partition(s);
+    const stamp = s.clock.tick();
+    const orphaned = await part.pages.mutate(t.name, [id], (existing) => {
+      const old = existing.get(id);
+      if (!old || old.d) throw new VaultError('NotFound');
+      const dead = tombstone(old, stamp, s.account.userId);
+      return { put: [dead], result: removedAttachments(t, old, dead) };
+    });
+    await this.afterWrite(part, t.name, [id], orphaned);
+  }
+
+  async query(q: Query): Promise<QueryResult> {
+    const t = this.type(q.type);
+    const fields = new Set(t.fields.map((f) => f.name));
+    for (const f of q.filters ?? []) if (!fields.has(f.field)) throw new VaultError('InvalidArgument', `unknown filter field ${f.field}`);
+    const sort = q.sort ?? t.defaultSort;
+    if (!fields.has(sort.field)) throw new VaultError('InvalidArgument', `unknown sort field ${sort.field}`);
+    const match = compileMatcher(t, q.filters ?? [], q.search);
+    const hits: StoredRecord[] = [];
+    const { damaged } = await this.partition(this.require()).pages.scan(t.name, (records) => {
+      for (const r of records) if (match(r)) hits.push(r);
+    });
+    hits.sort(compareBy(sort.field, sort.dir));
+    const offset = Math.max(0, q.offset ?? 0);
+    const limit = Math.min(MAX_LIMIT, Math.max(1, q.limit ?? 50));
+    return { items: hits.slice(offset, offset + limit).map((r) => toView(t.name, r)), total: hits.length, damaged };
+  }
+
+  async putAttachment(file: Blob, name: string): Promise<AttachmentMeta> {
+    if (!(file instanceof Blob)) throw new VaultError('InvalidArgument', 'file must be a Blob');
+    return this.partition(this.require()).blobs.put(file, String(name));
+  }
+
+  async readAttachment(meta: AttachmentMeta): Promise<ReadableStream<Uint8Array>> {
+    const m = AttachmentMeta.safeParse(meta);
+    if (!m.success) throw new VaultError('InvalidArgument', 'attachment metadata');
+    return this.partition(this.require()).blobs.read(m.data);
+  }
+
+  async deleteAttachment(id: string): Promise<void> {
+    await this.partition(this.require()).blobs.delete(id);
+  }
+
+  async storageStats(): Promise<StorageStats> {
+    const part = this.partition(this.require());
+    const est = typeof navigator !== 'undefined' && navigator.storage?.estimate ? await navigator.storage.estimate() : {};
+    const records: Record<string, number> = {};
+    let pages = 0;
+    for (const name of ['contact', 'visit']) {
+      const m = await part.pages.manifest(name);
+      records[name] = m.count;
+      pages += m.gens.some((g) => g > 0) ? pageCount(m) : 0;
+    }
+    return { usage: est.usage ?? null, quota: est.quota ?? null, records, pages, attachments: await part.blobs.count() };
+  }
+
+  async subscribe(listener: (e: ChangeEvent) => void): Promise<void> {
+    this.listeners.add(listener);
+  }
+
+  /** Closes the database and the change channel (tests, wipe). */
+  close(): void {
+    this.current = null;
+    this.feed.close();
+    this.db.close();
+  }
+
+  private async start(account: UnlockedAccount): Promise<SessionInfo> {
+    const groups = await openGroups(this.db, account);
+    const partitions = new Map<string, Partition>();
+    const pageOpts = { ...DEFAULT_PAGE_STORE_OPTIONS, ...this.opts.pageStore };
+    for (const [id, g] of groups) {
+      const page = new Map([...g.epochs].map(([e, k]) => [e, k.page]));
+      const blob = new Map([...g.epochs].map(([e, k]) => [e, k.blob]));
+      partitions.set(id, {
+        pages: new PageStore(this.db, id, { current: g.current, byEpoch: page }, this.mutex, pageOpts),
+        blobs: new BlobStore(this.db, id, { current: g.current, byEpoch: blob }),
+      });
+    }
+    if (!partitions.has(account.personalGroup)) throw new VaultError('Tampered', 'personal group key is missing');
+    this.current = { account, partitions, active: account.personalGroup, clock: new HlcClock(await this.deviceId()) };
+    return this.info(this.current);
+  }
+
+  private info(s: Session): SessionInfo {
+    return {
+      username: s.account.username,
+      userId: s.account.userId,
+      groups: [...s.partitions.keys()].map((id) => ({ id, name: id === s.account.personalGroup ? 'My records' : id })),
+      fingerprint: displayFingerprint(s.account.ecdh.kid),
+    };
+  }
+
+  /** Stable per-device id: the HLC node, so concurrent edits tie-break by device. */
+  private async deviceId(): Promise<string> {
+    const row = await this.db.meta.get('deviceId');
+    if (row) return row.value;
+    const value = crypto.randomUUID().replace(/-/g, '').slice(0, 16);
+    await this.db.meta.put({ key: 'deviceId', value });
+    return (await this.db.meta.get('deviceId'))!.value;
+  }
+
+  private require(): Session {
+    if (!this.current) throw new VaultError('Locked');
+    return this.current;
+  }
+
+  private partition(s: Session): Partition {
+    return s.partitions.get(s.active)!;
+  }
+
+  private type(name: string): EntityTypeDef {
+    const t = entityType(name);
+    if (!t) throw new VaultError('InvalidArgument', `unknown record type ${String(name)}`);
+    return t;
+  }
+
+  /** Config-driven validation plus the one rule config cannot state: refs must point at live records. */
+  private async validate(t: EntityTypeDef, values: Record<string, unknown>): Promise<RecordValues> {
+    const v = validateRecord(t, values);
+    if (!v.ok) throw new VaultError('Validation', undefined, v.errors);
+    const errors: FieldErrors = {};
+    const part = this.partition(this.require());
+    for (const f of t.fields) {
+      const ref = v.values[f.name];
+      if (f.kind !== 'ref' || typeof ref !== 'string') continue;
+      const target = await part.pages.get(f.refType!, ref);
+      if (!target || target.d) errors[f.name] = `Choose an existing ${f.refType}.`;
+    }
+    if (Object.keys(errors).length) throw new VaultError('Validation', undefined, errors);
+    return v.values;
+  }
+
+  private async afterWrite(part: Partition, collection: string, ids: string[], orphaned: string[]): Promise<void> {
+    for (const a of orphaned) await part.blobs.delete(a);
+    const e: ChangeEvent = { partition: part.pages.partition, collection, ids };
+    this.feed.publish(e);
+    this.notify(e);
+  }
+
+  private notify(e: ChangeEvent): void {
+    for (const l of this.listeners) {
+      try {
+        void Promise.resolve(l(e)).catch(() => this.listeners.delete(l));
+      } catch {
+        this.listeners.delete(l);
+      }
+    }
+  }
+}
+
+/** Attachment ids referenced by `old` but no longer by `next`: their chunks can go. */
+function removedAttachments(t: EntityTypeDef, old: StoredRecord | undefined, next: StoredRecord): string[] {
+  if (!old) return [];
+  const ids = (r: StoredRecord) =>
+    t.fields
+      .filter((f) => f.kind === 'photos')
+      .flatMap((f) => ((r.f[f.name]?.[0] as AttachmentMeta[] | null | undefined) ?? []).map((a) => a.id));
+  const keep = new Set(ids(next));
+  return ids(old).filter((id) => !keep.has(id));
+}
