@@ -1,11 +1,9 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { freshDb, makePageStore, putAll, rec, removeIds } from './helpers/vault-fixtures';
+import { freshDb, makePageStore, putAll, rec, removeIds, reopenPageStore } from './helpers/vault-fixtures';
 import { pageCount } from '../../workers/vault/linear-hash';
 import { HEADER_BYTES } from '../../workers/vault/page-format';
 import { VaultError } from '../../src/lib/errors';
-import { PageStore, DEFAULT_PAGE_STORE_OPTIONS } from '../../workers/vault/page-store';
-import { createMutex } from '../../workers/vault/mutex';
 
 describe('page store', () => {
   it('round-trips records through encrypted pages and a fresh store instance', async () => {
@@ -18,7 +16,7 @@ describe('page store', () => {
     expect(pageCount(m)).toBeGreaterThan(4);
 
     // A second store (another tab, or after unlock) reads the same data from disk.
-    const other = new PageStore(db, 'p1', { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), DEFAULT_PAGE_STORE_OPTIONS);
+    const other = reopenPageStore(db, key);
     for (const r of records.slice(0, 50)) expect(await other.get('contact', r.id)).toEqual(r);
     let n = 0;
     await other.scan('contact', (rs) => {
@@ -46,7 +44,7 @@ describe('page store', () => {
     const row = (await db.pages.toArray())[1]!;
     row.data[row.data.length - 5]! ^= 0x01;
     await db.pages.put(row);
-    const fresh = new PageStore(db, 'p1', { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), DEFAULT_PAGE_STORE_OPTIONS);
+    const fresh = reopenPageStore(db, key);
     const results = await Promise.allSettled(records.map((r) => fresh.get('contact', r.id)));
     const failed = results.filter((r) => r.status === 'rejected');
     expect(failed.length).toBeGreaterThan(0);
@@ -64,7 +62,7 @@ describe('page store', () => {
     await putAll(store, Array.from({ length: 300 }, () => rec(crypto.randomUUID(), 'z'.repeat(200))));
     const [a, b] = await db.pages.toArray();
     await db.pages.put({ ...b!, data: a!.data });
-    const fresh = new PageStore(db, 'p1', { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), DEFAULT_PAGE_STORE_OPTIONS);
+    const fresh = reopenPageStore(db, key);
     const { damaged } = await fresh.scan('contact', () => {});
     expect(damaged.length).toBe(1);
   });
@@ -76,7 +74,7 @@ describe('page store', () => {
     const m = (await db.manifests.toArray())[0]!;
     m.data[40]! ^= 0x80;
     await db.manifests.put(m);
-    const fresh = new PageStore(db, 'p1', { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), DEFAULT_PAGE_STORE_OPTIONS);
+    const fresh = reopenPageStore(db, key);
     await expect(fresh.manifest('contact')).rejects.toMatchObject({ code: 'Tampered', detail: 'manifest contact' });
   });
 
@@ -88,14 +86,14 @@ describe('page store', () => {
     const row = (await db.pages.toArray())[0]!;
     row.data[0] = 9;
     await db.pages.put(row);
-    const fresh = new PageStore(db, 'p1', { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), DEFAULT_PAGE_STORE_OPTIONS);
+    const fresh = reopenPageStore(db, key);
     await expect(fresh.get('contact', r.id)).rejects.toMatchObject({ code: 'UnsupportedVersion' });
   });
 
   it('notices another writer and retries instead of overwriting its pages', async () => {
     const db = freshDb();
     const { store, key } = await makePageStore(db);
-    const other = new PageStore(db, 'p1', { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), DEFAULT_PAGE_STORE_OPTIONS);
+    const other = reopenPageStore(db, key);
     const a = rec(crypto.randomUUID(), 'a');
     const b = rec(crypto.randomUUID(), 'b');
     await putAll(store, [a]);
@@ -106,6 +104,25 @@ describe('page store', () => {
     store.invalidate('contact'); // what the change feed does when another tab commits
     for (const r of [a, b, c]) expect(await store.get('contact', r.id)).toBeTruthy();
     expect((await other.manifest('contact')).count).toBe(3);
+  });
+
+  it('turns a full disk into QuotaExceeded and keeps the old state, in memory and on disk', async () => {
+    const db = freshDb();
+    const { store, key } = await makePageStore(db);
+    const a = rec(crypto.randomUUID(), 'before');
+    await putAll(store, [a]);
+    const realPut = db.manifests.put.bind(db.manifests);
+    db.manifests.put = (() => Promise.reject(new DOMException('disk full', 'QuotaExceededError'))) as typeof db.manifests.put;
+    const many = Array.from({ length: 400 }, () => rec(crypto.randomUUID(), 'x'.repeat(300)));
+    await expect(putAll(store, [{ ...a, f: { name: ['after', 'x'] } }, ...many])).rejects.toMatchObject({ code: 'QuotaExceeded' });
+    db.manifests.put = realPut;
+    expect((await store.get('contact', a.id))?.f.name?.[0]).toBe('before');
+    expect((await store.manifest('contact')).count).toBe(1);
+    const fresh = reopenPageStore(db, key);
+    expect((await fresh.get('contact', a.id))?.f.name?.[0]).toBe('before');
+    expect(await fresh.get('contact', many[0]!.id)).toBeUndefined();
+    await putAll(store, many); // and the store still works afterwards
+    expect((await store.manifest('contact')).count).toBe(401);
   });
 
   it('model test: 10,000 random puts, deletes and gets agree with a Map, with splits', async () => {
@@ -137,7 +154,7 @@ describe('page store', () => {
     expect(pageCount(m)).toBeGreaterThan(50);
     expect(m.count).toBe(model.size);
     // Everything again, from disk, through a fresh instance.
-    const fresh = new PageStore(db, 'p1', { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), DEFAULT_PAGE_STORE_OPTIONS);
+    const fresh = reopenPageStore(db, key);
     const seen = new Map<string, string>();
     await fresh.scan('contact', (rs) => {
       for (const r of rs) seen.set(r.id, r.f.name![0] as string);

@@ -23,6 +23,11 @@ export async function makePageStore(db: VaultDb, opts: Partial<PageStoreOptions>
   return { store, key };
 }
 
+/** Another store over the same database and key: another tab, or the same vault after unlock. */
+export function reopenPageStore(db: VaultDb, key: PageKey, partition = 'p1') {
+  return new PageStore(db, partition, { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), DEFAULT_PAGE_STORE_OPTIONS);
+}
+
 export function rec(id: string, text: string): StoredRecord {
   return { id, f: { name: [text, '0000000000001' + '0000' + 'dev'] }, c: '00', u: '00', by: 'u1' };
 }
