@@ -112,7 +112,7 @@ describe('page store', () => {
     const a = rec(crypto.randomUUID(), 'before');
     await putAll(store, [a]);
     const realPut = db.manifests.put.bind(db.manifests);
-    db.manifests.put = (() => Promise.reject(new DOMException('disk full', 'QuotaExceededError'))) as typeof db.manifests.put;
+    db.manifests.put = (() => Promise.reject(new DOMException("disk full", "QuotaExceededError"))) as unknown as typeof db.manifests.put;
     const many = Array.from({ length: 400 }, () => rec(crypto.randomUUID(), 'x'.repeat(300)));
     await expect(putAll(store, [{ ...a, f: { name: ['after', 'x'] } }, ...many])).rejects.toMatchObject({ code: 'QuotaExceeded' });
     db.manifests.put = realPut;
