@@ -1,3 +1,4 @@
+import { MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH } from '../../src/domain/account-rules';
 import { VaultError } from '../../src/lib/errors';
 import { constantTimeEqual, randomBytes, toHex, utf8 } from '../../src/lib/bytes';
 import type { AccountRow, EnvelopeRow, VaultDb } from '../common/db';
@@ -32,7 +33,6 @@ const ECDH = { name: 'ECDH', namedCurve: 'P-256' } as const;
 const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const ROW_VERSION = 1;
 
-export const MIN_PASSWORD_LENGTH = 10;
 
 export function normalizeUsername(username: string): string {
   return username.normalize('NFC').trim().toLowerCase();
@@ -47,7 +47,8 @@ const keyAad = (userId: string, role: 'ecdh' | 'ecdsa') => utf8(`fv1/account-key
 
 function checkCredentials(username: string, password: string): void {
   const u = normalizeUsername(username);
-  if (u.length < 1 || u.length > 64) throw new VaultError('InvalidArgument', 'username must be 1 to 64 characters');
+  if (u.length < 1 || u.length > MAX_USERNAME_LENGTH)
+    throw new VaultError('InvalidArgument', `username must be 1 to ${MAX_USERNAME_LENGTH} characters`);
   if (password.length < MIN_PASSWORD_LENGTH)
     throw new VaultError('InvalidArgument', `password must be at least ${MIN_PASSWORD_LENGTH} characters`);
 }

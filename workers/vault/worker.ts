@@ -2,6 +2,7 @@
  * Entry of the vault worker: the only place keys live (DESIGN §2). Exposes
  * the Vault over comlink; the UI reaches it through src/app/vault-client.ts.
  */
+import '../../src/lib/zod-setup';
 import { expose, transfer } from 'comlink';
 import type { AttachmentMeta } from '../../src/domain/attachment';
 import { installErrorTransfer } from '../../src/lib/comlink-errors';

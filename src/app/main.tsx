@@ -1,0 +1,10 @@
+import '../lib/zod-setup';
+import { render } from 'preact';
+import { App } from './App';
+import { registerServiceWorker } from './sw-register';
+import { refreshSession } from './state';
+import './styles.css';
+
+registerServiceWorker();
+render(<App />, document.getElementById('app')!);
+void refreshSession();

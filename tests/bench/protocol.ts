@@ -1,0 +1,67 @@
+/**
+ * What the bench page and its workers say to each other. Both subjects (the
+ * vault and plain Dexie) implement `Subject`, so the runner drives them
+ * through identical calls. Every timing is taken inside the worker around
+ * the store's own API, so the main-thread hop (the same for both) is out of
+ * every figure.
+ */
+export interface Timed {
+  ms: number;
+}
+
+export interface Counted extends Timed {
+  /** Matching records and the id listed first: the runner checks both sides found the same. */
+  total: number;
+  first: string | null;
+}
+
+export interface SubjectInit {
+  dbName: string;
+  /** Vault only: VaultOptions.pageStore.pageBytes in KiB (absent = the Vault's default). */
+  pageKib?: number;
+}
+
+export interface Subject {
+  /** Opens an empty or existing store; untimed (vault: creates the account or unlocks). */
+  open(): Promise<void>;
+  /** Records [0, n) in calls of `batch` (vault putRecords, Dexie bulkAdd). */
+  bulkInsert(n: number, batch: number): Promise<Timed>;
+  /** `count` sequential gets of ids sampled from [0, n) with `seed`. */
+  getById(n: number, count: number, seed: number): Promise<Timed & { found: number }>;
+  /** Equality filter on `organisation` (FILTER_ORGANISATION) over every record, sorted by name, first 50. */
+  scanFilter(): Promise<Counted>;
+  /** Full-text search for SEARCH_WORD over every text field, sorted by name, first 50. */
+  search(): Promise<Counted>;
+  /** Records [from, from+count), one put per transaction, durability strict. */
+  singlePutStrict(from: number, count: number): Promise<Timed>;
+}
+
+export interface UnlockTiming {
+  /** Vault.unlock in a fresh worker, KDF included. */
+  unlock_ms: number;
+  /** The same PBKDF2 derivation alone (mean of two runs right after). */
+  kdf_ms: number;
+}
+
+export interface ThroughputTiming {
+  write_ms: number;
+  read_ms: number;
+}
+
+export interface VaultSubject extends Subject {
+  /** Locks, then times a full unlock and the KDF alone. */
+  unlockTimed(): Promise<UnlockTiming>;
+  /** putAttachment then readAttachment (stream drained) of a `mib` MiB file. */
+  attachment(mib: number): Promise<ThroughputTiming>;
+  /** Bare WebCrypto AES-256-GCM over `mib` MiB in the vault's chunk size: the ceiling for `attachment`. */
+  webcrypto(mib: number): Promise<ThroughputTiming & { one_shot_ms: number }>;
+}
+
+export type SubjectKind = 'vault' | 'dexie';
+
+/** What the bench page exposes on `window.bench` for the runner (Playwright). */
+export interface BenchPage {
+  spawn(kind: SubjectKind, init: SubjectInit): Promise<number>;
+  call(handle: number, method: string, args: unknown[]): Promise<unknown>;
+  terminate(handle: number): void;
+}

@@ -1,0 +1,31 @@
+import { expect, type Page } from '@playwright/test';
+
+/** UI steps shared by the e2e specs, written against the accessible names people see. */
+export const PASSWORD = 'correct horse battery';
+
+export async function createAccount(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Repeat password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: 'Contacts' })).toBeVisible({ timeout: 30_000 });
+}
+
+export async function logIn(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+export async function addContact(page: Page, values: { name: string; notes?: string }): Promise<void> {
+  await page.getByRole('button', { name: 'New contact' }).click();
+  await page.getByLabel('Name (required)').fill(values.name);
+  if (values.notes) await page.getByLabel('Notes').fill(values.notes);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('heading', { name: 'Contacts' })).toBeVisible();
+}
+
+/** Waits until the service worker is active: it activates only after the whole shell is precached. */
+export async function waitForOfflineReady(page: Page): Promise<void> {
+  await page.evaluate(async () => void (await navigator.serviceWorker.ready));
+}

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+/**
+ * One build for the whole client: the field app (index.html), its vault
+ * worker (bundled from `new Worker(new URL(...))`) and the service worker
+ * (workers/sw/sw.ts, built by vite-plugin-pwa with the precache manifest
+ * injected).
+ */
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
+export default defineConfig({
+  define: { __APP_VERSION__: JSON.stringify(version) },
+  server: { host: '127.0.0.1', port: 8080, strictPort: true },
+  preview: { host: '127.0.0.1', port: 8080, strictPort: true },
+  worker: { format: 'es' },
+  build: { target: 'es2022', chunkSizeWarningLimit: 600 },
+  plugins: [
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'workers/sw',
+      filename: 'sw.ts',
+      // We register the worker ourselves (src/app/sw-register.ts) so the app
+      // can offer the update instead of swapping code under an open form.
+      injectRegister: false,
+      registerType: 'prompt',
+      manifest: {
+        name: 'FieldVault',
+        short_name: 'FieldVault',
+        description: 'Encrypted, offline-first field records',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#f5f7fa',
+        theme_color: '#1f4e79',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        // The vault worker bundle carries zod and dexie; allow it in the precache.
+        maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+      },
+    }),
+  ],
+});
