@@ -19,7 +19,7 @@ function List({ t }: { t: EntityTypeDef }) {
   const [filters, setFilters] = useState<Record<string, string>>({});
   const [sort, setSort] = useState(`${t.defaultSort.field}:${t.defaultSort.dir}`);
   const [limit, setLimit] = useState(PAGE);
-  const [result, setResult] = useState<QueryResult | null>(null);
+  const [result, setResult] = useState<(QueryResult & { search: string }) | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
   useVaultChanges((c) => {
@@ -35,7 +35,7 @@ function List({ t }: { t: EntityTypeDef }) {
       .map(([field, value]) => ({ field, op: 'eq', value }));
     vault
       .query({ type: t.name, search, filters: fs, sort: { field, dir }, limit })
-      .then((r) => live && (setResult(r), setError(null)))
+      .then((r) => live && (setResult({ ...r, search }), setError(null)))
       .catch((e: unknown) => live && setError(describeError(e)));
     return () => void (live = false);
   }, [t.name, search, filters, sort, limit, tick]);
@@ -86,7 +86,7 @@ function List({ t }: { t: EntityTypeDef }) {
       )}
       {result && (
         <>
-          <p class="count" aria-live="polite">
+          <p class="count" aria-live="polite" data-search={result.search}>
             {result.total === 0 ? `No ${t.pluralLabel.toLowerCase()} yet.` : `${result.total} ${result.total === 1 ? t.label.toLowerCase() : t.pluralLabel.toLowerCase()}`}
           </p>
           <ul class="records" aria-label={t.pluralLabel}>
