@@ -1,5 +1,6 @@
 import { ENTITY_TYPES } from '../domain/entity-types';
 import { UpdateBanner, StorageBanner } from './components/Banners';
+import { SyncBadge } from './components/SyncBadge';
 import { route } from './router';
 import { AccountScreen } from './screens/AccountScreen';
 import { RecordEditor } from './screens/RecordEditor';
@@ -15,6 +16,11 @@ export function App() {
 
 function Shell() {
   const r = route.value;
+  if (r.name === 'enroll') {
+    // Already signed in: the enrollment link has nothing left to do.
+    location.replace('#/contact');
+    return null;
+  }
   const current = r.name === 'settings' ? 'settings' : r.type;
   return (
     <div class="shell">
@@ -30,6 +36,7 @@ function Shell() {
             Settings
           </a>
         </nav>
+        <SyncBadge />
         <button type="button" class="ghost" onClick={() => void lockNow()}>
           Lock
         </button>

@@ -3,8 +3,10 @@ import { render } from 'preact';
 import { App } from './App';
 import { registerServiceWorker } from './sw-register';
 import { refreshSession } from './state';
+import { startSyncTriggers } from './sync';
 import './styles.css';
 
 registerServiceWorker();
 render(<App />, document.getElementById('app')!);
 void refreshSession();
+startSyncTriggers();

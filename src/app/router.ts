@@ -8,12 +8,15 @@ import { signal } from '@preact/signals';
 export type Route =
   | { name: 'list'; type: string }
   | { name: 'edit'; type: string; id?: string; prefill: Record<string, string> }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  /** The enrollment link from the admin: #/enroll?u=<username>&code=<code>. */
+  | { name: 'enroll'; params: Record<string, string> };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
   const [a, b] = path.split('/');
   if (a === 'settings') return { name: 'settings' };
+  if (a === 'enroll') return { name: 'enroll', params: Object.fromEntries(new URLSearchParams(query)) };
   const type = a || 'contact';
   if (b === 'new') return { name: 'edit', type, prefill: Object.fromEntries(new URLSearchParams(query)) };
   if (b) return { name: 'edit', type, id: b, prefill: {} };

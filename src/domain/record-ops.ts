@@ -14,7 +14,8 @@ export function applyEdit(old: StoredRecord | undefined, id: string, values: Rec
   const prev = old && !old.d ? old.f : {};
   for (const [k, v] of Object.entries(values)) f[k] = prev[k] && same(prev[k][0], v) ? prev[k] : [v, stamp];
   for (const [k, entry] of Object.entries(prev)) if (!(k in values)) f[k] = entry[0] === null ? entry : [null, stamp];
-  return { id, f, c: old && !old.d ? old.c : stamp, u: stamp, by };
+  const z = old?.d ?? old?.z;
+  return { id, f, c: old && !old.d ? old.c : stamp, u: stamp, by, ...(z ? { z } : {}) };
 }
 
 export function tombstone(old: StoredRecord, stamp: string, by: string): StoredRecord {

@@ -15,6 +15,8 @@ export interface StoredRecord {
   u: string;
   /** Tombstone stamp when deleted; fields are dropped. */
   d?: string;
+  /** Stamp of a delete this live record was written again after (see domain/merge.ts). */
+  z?: string;
   /** User id of the author of the last change. */
   by: string;
 }

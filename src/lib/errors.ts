@@ -19,6 +19,11 @@ export const ERROR_MESSAGES = {
   InvalidArgument: 'The request was not valid.',
   Conflict: 'Another tab changed this data at the same moment. Please try again.',
   StorageUnavailable: 'This browser does not allow the app to store data (private mode or blocked storage).',
+  Offline: 'The server could not be reached. Everything is kept on this device and will sync when the connection is back.',
+  EnrollmentInvalid: 'That enrollment code is not valid, was already used or has expired. Ask your administrator for a new one.',
+  SessionExpired: 'This device has to sign in to the server again.',
+  RateLimited: 'Too many attempts. Wait a minute, then try again.',
+  ServerError: 'The server could not complete the request. Nothing was lost; try again later.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -28,6 +28,8 @@ export interface GroupRow {
   /** Current epoch: new writes use its keys. */
   epoch: number;
   owner: string;
+  /** Highest server sequence of this group applied to local pages (the base of new changes). */
+  appliedSeq?: number;
 }
 
 export interface EnvelopeRow {
@@ -68,6 +70,65 @@ export interface BlobRow {
   bytes: number;
 }
 
+/**
+ * A local change waiting to be pushed, written in the same transaction as
+ * its pages (DESIGN §6). `data` is the record's full state sealed under the
+ * group epoch's record key; the rest is plaintext routing metadata.
+ */
+export interface OutboxRow {
+  seq?: number;
+  changeId: string;
+  group: string;
+  recordId: string;
+  epoch: number;
+  baseSeq: number;
+  data: Uint8Array;
+}
+
+/** A remote change pulled by the service worker, applied by the vault when a member is unlocked. */
+export interface InboxRow {
+  seq: number;
+  changeId: string;
+  group: string;
+  recordId: string;
+  epoch: number;
+  deviceId: string;
+  data: Uint8Array;
+}
+
+/** An attachment whose encrypted chunks still have to be uploaded. */
+export interface BlobUploadRow {
+  id: string;
+  group: string;
+  epoch: number;
+  chunks: number;
+}
+
+/**
+ * A server session of one local user on this device (DESIGN §7). The token
+ * is useless without the device key, which is a non-extractable CryptoKey.
+ */
+export interface ServerSessionRow {
+  userId: string;
+  deviceId: string;
+  token: string;
+  /** Groups this user may sync; the service worker pushes their outbox entries with this session. */
+  groups: string[];
+  /** Pull cursors (global server sequence) for changes and blobs. */
+  cursor: number;
+  blobCursor: number;
+}
+
+/** Non-secret sync status shown in the UI, and the device key (CryptoKey, non-extractable). */
+export interface SyncStateRow {
+  key: 'status' | 'deviceKey';
+  lastContact?: number;
+  lastSync?: number;
+  lastError?: string | null;
+  privateKey?: CryptoKey;
+  publicJwk?: JsonWebKey;
+}
+
 /** Device-level settings that are not secret (e.g. the HLC node id). */
 export interface MetaRow {
   key: string;
@@ -85,6 +146,11 @@ export type VaultDb = Dexie & {
   chunks: Dexie.Table<ChunkRow, [string, number]>;
   blobs: EntityTable<BlobRow, 'id'>;
   meta: EntityTable<MetaRow, 'key'>;
+  outbox: EntityTable<OutboxRow, 'seq'>;
+  inbox: EntityTable<InboxRow, 'seq'>;
+  blobUploads: EntityTable<BlobUploadRow, 'id'>;
+  serverSessions: EntityTable<ServerSessionRow, 'userId'>;
+  syncState: EntityTable<SyncStateRow, 'key'>;
 };
 
 /**
@@ -102,6 +168,14 @@ export function openVaultDb(name = DB_NAME): VaultDb {
     chunks: '[blob+index]',
     blobs: '&id, partition',
     meta: '&key',
+  });
+  // v2: sync (outbox/inbox written with pages; sessions and status for the service worker).
+  db.version(2).stores({
+    outbox: '++seq, group',
+    inbox: '&seq, group',
+    blobUploads: '&id',
+    serverSessions: '&userId',
+    syncState: '&key',
   });
   return db;
 }

@@ -1,11 +1,13 @@
 /// <reference lib="webworker" />
 /**
- * The service worker. It holds no key and never sees plaintext: for now it
- * precaches the app shell so the app opens with no network; ciphertext-only
- * background sync arrives with the sync server (DESIGN §6).
+ * The service worker. It holds no key and never sees plaintext: it
+ * precaches the app shell so the app opens with no network, and syncs
+ * ciphertext on every trigger the browser offers (DESIGN §6).
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { SYNC_NOW, SYNC_TAG_ONE_OFF, SYNC_TAG_PERIODIC } from '../common/sync-triggers';
+import { syncNow } from './sync';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] };
 
@@ -14,7 +16,29 @@ precacheAndRoute(self.__WB_MANIFEST);
 // Every in-app URL opens the shell offline; server routes are never answered from the cache.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//, /^\/admin/] }));
 
+/** Background Sync events are not in TypeScript's lib yet. */
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string;
+}
+
+const sync = () => syncNow(self.location.origin);
+
 self.addEventListener('message', (event) => {
+  const type = (event.data as { type?: string } | null)?.type;
   // Sent by the update prompt once the person agrees to reload into the new version.
-  if ((event.data as { type?: string } | null)?.type === 'SKIP_WAITING') void self.skipWaiting();
+  if (type === 'SKIP_WAITING') void self.skipWaiting();
+  // Sent by the app on open, on `online`, and every 15 minutes by the elected tab.
+  if (type === SYNC_NOW) event.waitUntil(sync());
+});
+
+// One-off Background Sync: the browser fires it when connectivity returns.
+self.addEventListener('sync', (event) => {
+  const e = event as SyncEvent;
+  if (e.tag === SYNC_TAG_ONE_OFF) e.waitUntil(sync());
+});
+
+// Periodic Background Sync: the installed app asks for 15 minutes; the browser decides the real spacing.
+self.addEventListener('periodicsync', (event) => {
+  const e = event as SyncEvent;
+  if (e.tag === SYNC_TAG_PERIODIC) e.waitUntil(sync());
 });

@@ -9,6 +9,7 @@ import type { Kek } from './crypto/keys';
 import {
   KDF_DEFAULT_ITERATIONS,
   KdfParams,
+  deriveAuthKey,
   deriveKek,
   deriveMasterSecret,
   deriveVerifier,
@@ -57,7 +58,7 @@ async function importPublic(spki: Uint8Array<ArrayBuffer>, alg: typeof ECDH | ty
   return crypto.subtle.importKey('spki', spki, alg, true, alg.name === 'ECDSA' ? ['verify'] : []);
 }
 
-async function unwrapAccount(row: AccountRow, kek: Kek, username: string): Promise<UnlockedAccount> {
+export async function unwrapAccount(row: AccountRow, kek: Kek, username: string): Promise<UnlockedAccount> {
   const ecdhSpki = row.ecdhSpki as Uint8Array<ArrayBuffer>;
   const ecdsaSpki = row.ecdsaSpki as Uint8Array<ArrayBuffer>;
   const [ecdhPriv, ecdsaPriv, ecdhPub, ecdsaPub, ecdhKid, ecdsaKid] = await Promise.all([
@@ -77,25 +78,30 @@ async function unwrapAccount(row: AccountRow, kek: Kek, username: string): Promi
   };
 }
 
+/** A freshly generated account, not yet stored: enrollment registers it with the server first. */
+export interface NewAccount {
+  row: AccountRow;
+  envelope: EnvelopeRow;
+  kek: Kek;
+  /** For the server's verifier (DESIGN §2); only enrollment sends it. */
+  authKey: Uint8Array<ArrayBuffer>;
+}
+
 /**
- * Creates an account with fresh key pairs and a personal group whose data
- * key is wrapped to the account in an envelope. One strict transaction.
+ * Generates key pairs and a personal group whose data key is wrapped to the
+ * account in an envelope. Pure key work: nothing is stored.
  */
-export async function createAccount(
-  db: VaultDb,
+export async function buildAccount(
   username: string,
   password: string,
   iterations = KDF_DEFAULT_ITERATIONS,
-): Promise<UnlockedAccount> {
+  userId: string = crypto.randomUUID(),
+): Promise<NewAccount> {
   checkCredentials(username, password);
-  const key = await accountKey(username);
-  if (await db.accounts.get(key)) throw new VaultError('AccountExists');
-
-  const userId = crypto.randomUUID();
   const group = crypto.randomUUID();
   const kdf = newKdfParams(iterations);
   const master = await deriveMasterSecret(password, kdf);
-  const [kek, verifier] = await Promise.all([deriveKek(master), deriveVerifier(master)]);
+  const [kek, verifier, authKey] = await Promise.all([deriveKek(master), deriveVerifier(master), deriveAuthKey(master)]);
   // Generated extractable only so the private halves can be wrapped once; the
   // session then uses non-extractable copies unwrapped from storage.
   const [ecdh, ecdsa] = await Promise.all([
@@ -105,7 +111,7 @@ export async function createAccount(
   const ecdhSpki = new Uint8Array(await crypto.subtle.exportKey('spki', ecdh.publicKey));
   const ecdsaSpki = new Uint8Array(await crypto.subtle.exportKey('spki', ecdsa.publicKey));
   const row: AccountRow = {
-    key,
+    key: await accountKey(username),
     v: ROW_VERSION,
     userId,
     kdf,
@@ -117,22 +123,45 @@ export async function createAccount(
     personalGroup: group,
     failedAttempts: 0,
   };
-
   const gdk = randomBytes(32);
   const envelope = await sealEnvelope(gdk, group, 1, { publicKey: ecdh.publicKey, spki: ecdhSpki }, {
     privateKey: ecdsa.privateKey,
     kid: await keyId(ecdsaSpki),
   });
   gdk.fill(0);
-
-  await db.transaction('rw', db.accounts, db.groups, db.envelopes, async () => {
-    if (await db.accounts.get(key)) throw new VaultError('AccountExists');
-    await db.accounts.add(row);
-    await db.groups.add({ id: group, epoch: 1, owner: userId });
-    await db.envelopes.add({ group, epoch: 1, kid: envelope.kid, envelope });
-  });
-  return unwrapAccount(row, kek, username);
+  return { row, envelope: { group, epoch: 1, kid: envelope.kid, envelope }, kek, authKey };
 }
+
+/** Stores an account with its groups and envelopes in one strict transaction. Throws AccountExists. */
+export async function storeAccount(db: VaultDb, row: AccountRow, envelopes: EnvelopeRow[]): Promise<void> {
+  await db.transaction('rw', db.accounts, db.groups, db.envelopes, async () => {
+    if (await db.accounts.get(row.key)) throw new VaultError('AccountExists');
+    await db.accounts.add(row);
+    for (const e of envelopes) {
+      const g = await db.groups.get(e.group);
+      if (!g) await db.groups.add({ id: e.group, epoch: e.epoch, owner: row.userId });
+      else if (g.epoch < e.epoch) await db.groups.update(e.group, { epoch: e.epoch });
+      await db.envelopes.put(e);
+    }
+  });
+}
+
+/** Creates a local account (no server) and returns it unlocked. */
+export async function createAccount(
+  db: VaultDb,
+  username: string,
+  password: string,
+  iterations = KDF_DEFAULT_ITERATIONS,
+): Promise<UnlockedAccount> {
+  checkCredentials(username, password);
+  if (await db.accounts.get(await accountKey(username))) throw new VaultError('AccountExists');
+  const a = await buildAccount(username, password, iterations);
+  await storeAccount(db, a.row, [a.envelope]);
+  return unwrapAccount(a.row, a.kek, username);
+}
+
+/** Opens an account that was just built (enrollment), without a second PBKDF2 run. */
+export const openNewAccount = (a: NewAccount, username: string): Promise<UnlockedAccount> => unwrapAccount(a.row, a.kek, username);
 
 /**
  * Offline login. The failed-attempt counter is raised in a committed

@@ -60,6 +60,20 @@ export interface ChangeEvent {
   ids: string[];
 }
 
+/** What the UI shows about sync; counts and times only. */
+export interface SyncStatus {
+  /** The unlocked user has a server session on this device. */
+  enrolled: boolean;
+  /** Local changes not yet accepted by the server. */
+  pending: number;
+  /** Remote changes pulled but not yet applied (members locked). */
+  incoming: number;
+  lastSync: number | null;
+  lastContact: number | null;
+  /** Stable error code of the last failed sync (see src/lib/errors.ts), or null. */
+  lastError: string | null;
+}
+
 export interface VaultApi {
   /** True when some local account exists on this device. */
   hasAccounts(): Promise<boolean>;
@@ -69,6 +83,17 @@ export interface VaultApi {
   createAccount(username: string, password: string): Promise<SessionInfo>;
   /** Offline login. Throws WrongPassword (counted before the attempt), Tampered, KdfTooWeak. */
   unlock(username: string, password: string): Promise<SessionInfo>;
+  /**
+   * Enrolls with a one-time code from the admin: creates the account's keys
+   * here and registers them with the server. Throws EnrollmentInvalid,
+   * AccountExists, Offline.
+   */
+  enroll(username: string, code: string, password: string): Promise<SessionInfo>;
+  /**
+   * First login on a device that does not hold the account: downloads the
+   * wrapped keys and unlocks them here. Throws WrongPassword, Offline, KdfTooWeak.
+   */
+  loginOnline(username: string, password: string): Promise<SessionInfo>;
   /** Drops every key and decrypted cache. */
   lock(): Promise<void>;
   /** Re-wraps the account keys under a new password. Throws WrongPassword. */
@@ -93,6 +118,7 @@ export interface VaultApi {
   deleteAttachment(id: string): Promise<void>;
 
   storageStats(): Promise<StorageStats>;
+  syncStatus(): Promise<SyncStatus>;
   /** Registers a listener for changes made by this or any other tab. */
   subscribe(listener: (e: ChangeEvent) => void): Promise<void>;
 }

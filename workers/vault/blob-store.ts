@@ -59,9 +59,11 @@ export class BlobStore {
       await Promise.all(batch);
     }
     try {
-      await this.db.transaction('rw', this.db.chunks, this.db.blobs, async () => {
+      // The upload queue entry commits with the chunks: the service worker sends exactly what is stored.
+      await this.db.transaction('rw', [this.db.chunks, this.db.blobs, this.db.blobUploads], async () => {
         await this.db.chunks.bulkPut(chunks.map((data, index) => ({ blob: id, index, data })));
         await this.db.blobs.put({ id, partition: this.partition, chunks: count, epoch, bytes });
+        await this.db.blobUploads.put({ id, group: this.partition, epoch, chunks: count });
       });
     } catch (e) {
       if (isQuotaError(e)) throw new VaultError('QuotaExceeded', `attachment ${name}`);
@@ -109,9 +111,10 @@ export class BlobStore {
   }
 
   async delete(id: string): Promise<void> {
-    await this.db.transaction('rw', this.db.chunks, this.db.blobs, async () => {
+    await this.db.transaction('rw', [this.db.chunks, this.db.blobs, this.db.blobUploads], async () => {
       await this.db.chunks.where('[blob+index]').between([id, 0], [id, Infinity]).delete();
       await this.db.blobs.delete(id);
+      await this.db.blobUploads.delete(id);
     });
   }
 

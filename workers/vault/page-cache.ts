@@ -29,6 +29,21 @@ export class PageCache {
     return p;
   }
 
+  /** Whether `key` is cached at `generation`, without touching its recency. */
+  has(key: string, generation: number): boolean {
+    return this.map.get(key)?.generation === generation;
+  }
+
+  /**
+   * Adds a page only if it fits without evicting anything. Scans use this:
+   * one pass over a collection bigger than the budget would otherwise evict
+   * every page, hot ones included, and leave nothing useful for the next pass.
+   */
+  offer(key: string, page: CachedPage): void {
+    const old = this.map.get(key);
+    if (this.total - (old?.bytes ?? 0) + page.bytes <= this.maxBytes) this.set(key, page);
+  }
+
   set(key: string, page: CachedPage): void {
     const old = this.map.get(key);
     if (old) {

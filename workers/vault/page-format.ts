@@ -9,11 +9,15 @@ import type { PageKey } from './crypto/keys';
  *   header (9 bytes, clear): version u8 ‖ epoch u32 BE ‖ generation u32 BE
  *   IV (12) ‖ AES-256-GCM( u32 BE length ‖ JSON ‖ zero padding to 4 KiB )
  *
+ * Versions differ only in how a page's records are laid out in the JSON
+ * (record-codec.ts); v2 is written, v1 is still read.
+ *
  * The AAD binds partition, collection, page number (or "manifest"),
  * generation and epoch, so a page cannot be swapped, moved or replayed
  * under another name. Padding hides record sizes to the nearest 4 KiB.
  */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+const READABLE_VERSIONS: ReadonlySet<number> = new Set([1, 2]);
 export const HEADER_BYTES = 9;
 export const PAD_BYTES = 4096;
 
@@ -52,7 +56,7 @@ export function readHeader(data: Uint8Array, s: Slot): Header {
   if (data.length < HEADER_BYTES) throw new VaultError('Tampered', `${describeSlot(s)} is truncated`);
   const dv = new DataView(data.buffer, data.byteOffset, HEADER_BYTES);
   const version = dv.getUint8(0);
-  if (version !== FORMAT_VERSION) throw new VaultError('UnsupportedVersion', `${describeSlot(s)} format v${version}`);
+  if (!READABLE_VERSIONS.has(version)) throw new VaultError('UnsupportedVersion', `${describeSlot(s)} format v${version}`);
   return { version, epoch: dv.getUint32(1), generation: dv.getUint32(5) };
 }
 

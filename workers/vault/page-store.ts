@@ -1,18 +1,19 @@
 import type { StoredRecord } from '../../src/domain/record';
 import { VaultError, isQuotaError } from '../../src/lib/errors';
-import type { VaultDb } from '../common/db';
+import type { OutboxRow, PageRow, VaultDb } from '../common/db';
 import type { PageKey } from './crypto/keys';
 import { INITIAL_HASH_STATE, nextSplit, pageCount, pageOf, type HashState } from './linear-hash';
 import type { Mutex } from './mutex';
 import { PageCache, type CachedPage } from './page-cache';
 import { describeSlot, openJson, readHeader, sealJson, type Slot } from './page-format';
+import { decodeRecords, encodeRecords, encodedSize } from './record-codec';
 
 /** Decrypted per-collection manifest (DESIGN §4). */
 export interface Manifest extends HashState {
   v: 1;
   /** Live (non-tombstone) records. */
   count: number;
-  /** Sum of records' JSON sizes: drives splits. */
+  /** Sum of records' encoded sizes (record-codec.ts): drives splits. */
   bytes: number;
   /** Generation of each page; 0 = never written. A stored page must carry exactly this. */
   gens: number[];
@@ -41,12 +42,21 @@ export interface Mutation<R> {
   result: R;
 }
 
+/**
+ * Sync bookkeeping that must commit with the pages (DESIGN §6): outbox
+ * entries sealed from the records put, and inbox entries the write applied.
+ */
+export interface SyncWrites {
+  outbox?: (put: readonly StoredRecord[]) => Promise<OutboxRow[]>;
+  inboxDone?: readonly number[];
+}
+
 /** Raised inside a write when another writer committed first; the write is retried. */
 class Stale extends Error {}
 
 const EMPTY_MANIFEST: Manifest = { v: 1, ...INITIAL_HASH_STATE, count: 0, bytes: 0, gens: [0] };
 const SCAN_BATCH_PAGES = 128;
-const sizeOf = (r: StoredRecord): number => JSON.stringify(r).length;
+const sizeOf = encodedSize;
 const isLive = (r: StoredRecord | undefined): boolean => r !== undefined && r.d === undefined;
 
 /**
@@ -101,9 +111,17 @@ export class PageStore {
       const { manifest } = await this.loadManifest(collection);
       const damaged: string[] = [];
       const n = pageCount(manifest);
+      const read = (start: number) => {
+        const rows = this.readPageRange(collection, manifest, start, Math.min(n, start + SCAN_BATCH_PAGES));
+        rows.catch(() => undefined); // surfaced when its turn comes
+        return rows;
+      };
+      // IndexedDB reads the next range while this one is decrypted and visited.
+      let next = read(0);
       for (let start = 0; start < n; start += SCAN_BATCH_PAGES) {
-        const end = Math.min(n, start + SCAN_BATCH_PAGES);
-        const pages = await this.loadPageRange(collection, manifest, start, end, damaged);
+        const rows = await next;
+        if (start + SCAN_BATCH_PAGES < n) next = read(start + SCAN_BATCH_PAGES);
+        const pages = await this.decodePageRange(collection, manifest, start, Math.min(n, start + SCAN_BATCH_PAGES), rows, damaged);
         for (const p of pages) visit(p.values());
       }
       return { damaged };
@@ -116,11 +134,16 @@ export class PageStore {
    * in `ids`) or remove. Pages, their splits and the manifest commit in one
    * strict transaction; on QuotaExceeded nothing is written.
    */
-  async mutate<R>(collection: string, ids: readonly string[], fn: (existing: Map<string, StoredRecord>) => Mutation<R>): Promise<R> {
+  async mutate<R>(
+    collection: string,
+    ids: readonly string[],
+    fn: (existing: Map<string, StoredRecord>) => Mutation<R>,
+    sync: SyncWrites = {},
+  ): Promise<R> {
     return this.mutex.run(`fv:partition:${this.partition}`, async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.mutateOnce(collection, ids, fn);
+          return await this.mutateOnce(collection, ids, fn, sync);
         } catch (e) {
           if (!(e instanceof Stale) || attempt >= 3) throw e instanceof Stale ? new VaultError('Conflict') : e;
           this.invalidate(collection);
@@ -129,7 +152,12 @@ export class PageStore {
     });
   }
 
-  private async mutateOnce<R>(collection: string, ids: readonly string[], fn: (existing: Map<string, StoredRecord>) => Mutation<R>): Promise<R> {
+  private async mutateOnce<R>(
+    collection: string,
+    ids: readonly string[],
+    fn: (existing: Map<string, StoredRecord>) => Mutation<R>,
+    sync: SyncWrites,
+  ): Promise<R> {
     const { generation, manifest: m } = await this.loadManifest(collection);
     const working = new Map<number, Map<string, StoredRecord>>();
     const load = async (pages: Iterable<number>) => {
@@ -207,8 +235,7 @@ export class PageStore {
     const dirtyList = [...dirty];
     const sealed = await Promise.all(
       dirtyList.map(async (p) => {
-        const records = [...working.get(p)!.values()];
-        const json = JSON.stringify(records);
+        const json = encodeRecords(working.get(p)!.values());
         const g = gens[p]! + 1;
         gens[p] = g;
         return { p, g, json, data: await sealJson(key, this.slot(collection, p), epoch, g, json) };
@@ -217,9 +244,10 @@ export class PageStore {
     const next: Manifest = { v: 1, level: state.level, split: state.split, count, bytes, gens };
     const nextGen = generation + 1;
     const manifestData = await sealJson(key, this.slot(collection, null), epoch, nextGen, JSON.stringify(next));
+    const outbox = sync.outbox ? await sync.outbox(put) : [];
 
     try {
-      await this.db.transaction('rw', this.db.pages, this.db.manifests, async () => {
+      await this.db.transaction('rw', [this.db.pages, this.db.manifests, this.db.outbox, this.db.inbox], async () => {
         const row = await this.db.manifests.get([this.partition, collection]);
         const stored = row ? readHeader(row.data, this.slot(collection, null)).generation : 0;
         if (stored !== generation) throw new Stale();
@@ -227,6 +255,8 @@ export class PageStore {
           sealed.map(({ p, data }) => ({ partition: this.partition, collection, page: p, data })),
         );
         await this.db.manifests.put({ partition: this.partition, collection, data: manifestData });
+        if (outbox.length) await this.db.outbox.bulkAdd(outbox);
+        if (sync.inboxDone?.length) await this.db.inbox.bulkDelete([...sync.inboxDone]);
       });
     } catch (e) {
       if (e instanceof Stale) throw e;
@@ -271,16 +301,26 @@ export class PageStore {
     return entry;
   }
 
-  private decodePage(collection: string, page: number, expected: number, data: Uint8Array<ArrayBuffer>): Promise<CachedPage> {
-    return openJson<StoredRecord[]>(this.keyFor, this.slot(collection, page), data).then(({ header, value }) => {
+  /** Decrypts and caches a page; `scanning` only offers it to the cache (see PageCache.offer). */
+  private decodePage(collection: string, page: number, expected: number, data: Uint8Array<ArrayBuffer>, scanning = false): Promise<CachedPage> {
+    const slot = this.slot(collection, page);
+    return openJson<unknown>(this.keyFor, slot, data).then(({ header, value }) => {
       if (header.generation !== expected) {
         // Either our manifest is older than another tab's write (retry with
         // a fresh one), or an old copy of the page was put back (rollback).
-        throw new Stale(`${describeSlot(this.slot(collection, page))} generation ${header.generation}, expected ${expected}`);
+        throw new Stale(`${describeSlot(slot)} generation ${header.generation}, expected ${expected}`);
       }
-      const records = new Map(value.map((r) => [r.id, r]));
+      let list: StoredRecord[];
+      try {
+        list = decodeRecords(value, header.version);
+      } catch {
+        throw new VaultError('Tampered', `${describeSlot(slot)} content`);
+      }
+      const records = new Map<string, StoredRecord>();
+      for (const r of list) records.set(r.id, r);
       const entry: CachedPage = { generation: expected, records, bytes: data.length };
-      this.cache.set(this.cacheKey(collection, page), entry);
+      if (scanning) this.cache.offer(this.cacheKey(collection, page), entry);
+      else this.cache.set(this.cacheKey(collection, page), entry);
       return entry;
     });
   }
@@ -295,27 +335,36 @@ export class PageStore {
     return (await this.decodePage(collection, page, g, row.data as Uint8Array<ArrayBuffer>)).records;
   }
 
-  /** Loads pages [start, end) with one ranged read for the ones not cached. */
-  private async loadPageRange(
+  /** Stored rows of pages [start, end) in one ranged read, or null when every page is cached. */
+  private async readPageRange(collection: string, m: Manifest, start: number, end: number): Promise<Map<number, PageRow> | null> {
+    let needsRead = false;
+    for (let p = start; p < end && !needsRead; p++) {
+      const g = m.gens[p] ?? 0;
+      if (g !== 0 && !this.cache.has(this.cacheKey(collection, p), g)) needsRead = true;
+    }
+    if (!needsRead) return null;
+    const rows = await this.db.pages
+      .where('[partition+collection+page]')
+      .between([this.partition, collection, start], [this.partition, collection, end], true, false)
+      .toArray();
+    return new Map(rows.map((r) => [r.page, r]));
+  }
+
+  /**
+   * Decrypted pages [start, end): cached ones as they are, the rest from
+   * `rows` (or read one by one when the range was not read because it was
+   * all cached, and something has been evicted since). A missing or damaged
+   * page is named in `damaged` and skipped.
+   */
+  private async decodePageRange(
     collection: string,
     m: Manifest,
     start: number,
     end: number,
+    rows: Map<number, PageRow> | null,
     damaged: string[],
   ): Promise<ReadonlyMap<string, StoredRecord>[]> {
     const out: ReadonlyMap<string, StoredRecord>[] = [];
-    let needsRead = false;
-    for (let p = start; p < end; p++) {
-      const g = m.gens[p] ?? 0;
-      if (g !== 0 && !this.cache.get(this.cacheKey(collection, p), g)) needsRead = true;
-    }
-    const rows = needsRead
-      ? await this.db.pages
-          .where('[partition+collection+page]')
-          .between([this.partition, collection, start], [this.partition, collection, end], true, false)
-          .toArray()
-      : [];
-    const byPage = new Map(rows.map((r) => [r.page, r]));
     const pending: Promise<void>[] = [];
     for (let p = start; p < end; p++) {
       const g = m.gens[p] ?? 0;
@@ -325,13 +374,13 @@ export class PageStore {
         out.push(hit.records);
         continue;
       }
-      const row = byPage.get(p);
+      const row = rows ? rows.get(p) : await this.db.pages.get([this.partition, collection, p]);
       if (!row) {
         damaged.push(`${describeSlot(this.slot(collection, p))} is missing`);
         continue;
       }
       pending.push(
-        this.decodePage(collection, p, g, row.data as Uint8Array<ArrayBuffer>).then(
+        this.decodePage(collection, p, g, row.data as Uint8Array<ArrayBuffer>, true).then(
           (e) => void out.push(e.records),
           (e: unknown) => {
             if (e instanceof VaultError && e.code === 'Tampered') damaged.push(e.detail ?? describeSlot(this.slot(collection, p)));

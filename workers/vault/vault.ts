@@ -7,25 +7,34 @@ import type { StoredRecord } from '../../src/domain/record';
 import { validateRecord, type RecordValues } from '../../src/domain/validate';
 import { VaultError, type FieldErrors } from '../../src/lib/errors';
 import { DB_NAME, openVaultDb, type VaultDb } from '../common/db';
+import { SYNC_CHANNEL } from '../common/sync-channel';
 import { changePassword, createAccount, openGroups, unlockAccount, type UnlockedAccount } from './account';
-import type { ChangeEvent, Query, RecordView, QueryResult, SessionInfo, StorageStats, VaultApi } from './api';
+import type { ChangeEvent, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
+import { enroll, loginOnline, type ServerContext } from './server-account';
 import { BlobStore } from './blob-store';
 import { ChangeFeed } from './change-feed';
 import { displayFingerprint } from './crypto/fingerprint';
 import { KDF_DEFAULT_ITERATIONS } from './crypto/password-kdf';
 import { pageCount } from './linear-hash';
 import { createMutex, type Mutex } from './mutex';
-import { DEFAULT_PAGE_STORE_OPTIONS, PageStore, type PageStoreOptions } from './page-store';
+import { applyInbox } from './inbox';
+import { outboxEntries, type RecordKeys } from './outbox';
+import { DEFAULT_PAGE_STORE_OPTIONS, PageStore, type PageStoreOptions, type SyncWrites } from './page-store';
 
 export interface VaultOptions {
   dbName?: string;
+  /** The sync server's origin; in the browser, the app's own. */
+  origin?: string;
+  appVersion?: string;
   kdfIterations?: number;
   pageStore?: Partial<PageStoreOptions>;
 }
 
 interface Partition {
+  group: string;
   pages: PageStore;
   blobs: BlobStore;
+  records: RecordKeys;
 }
 
 interface Session {
@@ -49,9 +58,15 @@ export class Vault implements VaultApi {
   private readonly feed: ChangeFeed;
   private readonly listeners = new Set<(e: ChangeEvent) => void>();
   private current: Session | null = null;
+  private syncChannel: BroadcastChannel | null = null;
+  private applying: Promise<number> = Promise.resolve(0);
 
   constructor(private readonly opts: VaultOptions = {}) {
     this.db = openVaultDb(opts.dbName ?? DB_NAME);
+    if (typeof BroadcastChannel !== 'undefined') {
+      this.syncChannel = new BroadcastChannel(SYNC_CHANNEL);
+      this.syncChannel.onmessage = () => void this.applyInbox().catch(() => undefined);
+    }
     this.feed = new ChangeFeed(`${opts.dbName ?? DB_NAME}:changes`, (e) => {
       this.current?.partitions.get(e.partition)?.pages.invalidate(e.collection);
       this.notify(e);
@@ -74,6 +89,16 @@ export class Vault implements VaultApi {
   async unlock(username: string, password: string): Promise<SessionInfo> {
     this.current = null;
     return this.start(await unlockAccount(this.db, username, password));
+  }
+
+  async enroll(username: string, code: string, password: string): Promise<SessionInfo> {
+    this.current = null;
+    return this.start(await enroll(this.server(), username, code, password));
+  }
+
+  async loginOnline(username: string, password: string): Promise<SessionInfo> {
+    this.current = null;
+    return this.start(await loginOnline(this.server(), username, password));
   }
 
   async lock(): Promise<void> {
@@ -99,7 +124,7 @@ export class Vault implements VaultApi {
       if (id !== undefined && (!old || old.d)) throw new VaultError('NotFound');
       const next = applyEdit(old, rid, clean, stamp, s.account.userId);
       return { put: [next], result: { view: toView(t.name, next), orphaned: removedAttachments(t, old, next) } };
-    });
+    }, this.outbox(part, t.name));
     await this.afterWrite(part, t.name, [rid], orphaned);
     return view;
   }
@@ -126,7 +151,7 @@ export class Vault implements VaultApi {
         gone.push(...removedAttachments(t, old, next));
       }
       return { put, result: gone };
-    });
+    }, this.outbox(part, t.name));
     await this.afterWrite(part, t.name, ids, orphaned);
     return ids;
   }
@@ -148,7 +173,7 @@ export class Vault implements VaultApi {
       if (!old || old.d) throw new VaultError('NotFound');
       const dead = tombstone(old, stamp, s.account.userId);
       return { put: [dead], result: removedAttachments(t, old, dead) };
-    });
+    }, this.outbox(part, t.name));
     await this.afterWrite(part, t.name, [id], orphaned);
   }
 
@@ -197,6 +222,49 @@ export class Vault implements VaultApi {
     return { usage: est.usage ?? null, quota: est.quota ?? null, records, pages, attachments: await part.blobs.count() };
   }
 
+  async syncStatus(): Promise<SyncStatus> {
+    const s = this.require();
+    const groups = [...s.partitions.keys()];
+    const [session, pending, incoming, status] = await Promise.all([
+      this.db.serverSessions.get(s.account.userId),
+      this.db.outbox.where('group').anyOf(groups).count(),
+      this.db.inbox.where('group').anyOf(groups).count(),
+      this.db.syncState.get('status'),
+    ]);
+    return {
+      enrolled: session !== undefined,
+      pending,
+      incoming,
+      lastSync: status?.lastSync ?? null,
+      lastContact: status?.lastContact ?? null,
+      lastError: status?.lastError ?? null,
+    };
+  }
+
+  /**
+   * Applies pulled changes to every partition the unlocked user can open.
+   * Runs at unlock and whenever the service worker says it synced.
+   */
+  applyInbox(): Promise<number> {
+    // One pass at a time; a request during a pass queues one more.
+    const run = this.applying.then(() => this.applyInboxOnce());
+    this.applying = run.catch(() => 0);
+    return run;
+  }
+
+  private async applyInboxOnce(): Promise<number> {
+    const s = this.current;
+    if (!s) return 0;
+    let applied = 0;
+    for (const part of s.partitions.values()) {
+      const r = await applyInbox(this.db, part.group, part.pages, part.records, s.clock);
+      if (this.current !== s) return applied; // locked meanwhile
+      applied += r.applied;
+      for (const [collection, ids] of r.changed) this.changed(part, collection, ids);
+    }
+    return applied;
+  }
+
   async subscribe(listener: (e: ChangeEvent) => void): Promise<void> {
     this.listeners.add(listener);
   }
@@ -204,6 +272,7 @@ export class Vault implements VaultApi {
   /** Closes the database and the change channel (tests, wipe). */
   close(): void {
     this.current = null;
+    this.syncChannel?.close();
     this.feed.close();
     this.db.close();
   }
@@ -215,14 +284,26 @@ export class Vault implements VaultApi {
     for (const [id, g] of groups) {
       const page = new Map([...g.epochs].map(([e, k]) => [e, k.page]));
       const blob = new Map([...g.epochs].map(([e, k]) => [e, k.blob]));
+      const record = new Map([...g.epochs].map(([e, k]) => [e, k.record]));
       partitions.set(id, {
+        group: id,
         pages: new PageStore(this.db, id, { current: g.current, byEpoch: page }, this.mutex, pageOpts),
         blobs: new BlobStore(this.db, id, { current: g.current, byEpoch: blob }),
+        records: { current: g.current, byEpoch: record },
       });
     }
     if (!partitions.has(account.personalGroup)) throw new VaultError('Tampered', 'personal group key is missing');
     this.current = { account, partitions, active: account.personalGroup, clock: new HlcClock(await this.deviceId()) };
+    void this.applyInbox().catch(() => undefined); // in the background: unlock does not wait for sync
     return this.info(this.current);
+  }
+
+  private server(): ServerContext {
+    return {
+      db: this.db,
+      origin: this.opts.origin ?? globalThis.location.origin,
+      appVersion: this.opts.appVersion ?? 'dev',
+    };
   }
 
   private info(s: Session): SessionInfo {
@@ -276,9 +357,18 @@ export class Vault implements VaultApi {
 
   private async afterWrite(part: Partition, collection: string, ids: string[], orphaned: string[]): Promise<void> {
     for (const a of orphaned) await part.blobs.delete(a);
+    this.changed(part, collection, ids);
+  }
+
+  private changed(part: Partition, collection: string, ids: string[]): void {
     const e: ChangeEvent = { partition: part.pages.partition, collection, ids };
     this.feed.publish(e);
     this.notify(e);
+  }
+
+  /** Outbox entries for writes to a partition's collection (DESIGN §6). */
+  private outbox(part: Partition, collection: string): SyncWrites {
+    return { outbox: outboxEntries(this.db, part.group, part.records, collection) };
   }
 
   private notify(e: ChangeEvent): void {

@@ -18,4 +18,4 @@ class WorkerVault extends Vault {
   }
 }
 
-expose(new WorkerVault());
+expose(new WorkerVault({ appVersion: __APP_VERSION__ }));

@@ -2,32 +2,65 @@ import { useState } from 'preact/hooks';
 import { MIN_PASSWORD_LENGTH } from '../../domain/account-rules';
 import { describeError } from '../errors';
 import { Field, describedBy } from '../components/Field';
+import { go, route } from '../router';
 import { hasAccounts, requestPersistence, session } from '../state';
+import { requestSync } from '../sync';
 import { vault } from '../vault-client';
 
 /**
- * Log in (offline: the password unwraps the keys on this device) or create
- * a local account. Shared devices hold several accounts; each sees only
- * its own data.
+ * How people get in:
+ * - login: offline, the password unwraps the keys on this device;
+ * - online: first time on this device, keys come from the server;
+ * - enroll: first time at all, with the code the admin gave (link or typed);
+ * - create: a local account with no server.
+ * Shared devices hold several accounts; each sees only its own data.
  */
+type Mode = 'login' | 'online' | 'enroll' | 'create';
+
+const TITLES: Record<Mode, string> = {
+  login: 'Log in',
+  online: 'Sign in on this device',
+  enroll: 'Set up your account',
+  create: 'Create a local account',
+};
+const SUBMIT: Record<Mode, [string, string]> = {
+  login: ['Log in', 'Checking…'],
+  online: ['Sign in', 'Signing in…'],
+  enroll: ['Set up account', 'Setting up…'],
+  create: ['Create account', 'Creating…'],
+};
+
 export function AccountScreen({ firstRun }: { firstRun: boolean }) {
-  const [creating, setCreating] = useState(firstRun);
-  const [username, setUsername] = useState('');
+  const r = route.value;
+  const link = r.name === 'enroll' ? r.params : null;
+  const [mode, setMode] = useState<Mode>(link ? 'enroll' : firstRun ? 'enroll' : 'login');
+  const [username, setUsername] = useState(link?.u ?? '');
+  const [code, setCode] = useState(link?.code ?? '');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const hint = creating ? `At least ${MIN_PASSWORD_LENGTH} characters.` : undefined;
+  const newPassword = mode === 'create' || mode === 'enroll';
+  const hint = newPassword ? `At least ${MIN_PASSWORD_LENGTH} characters.` : undefined;
 
   async function submit(e: Event) {
     e.preventDefault();
     setError(null);
-    if (creating && password !== confirm) return setError('The two passwords are not the same.');
+    if (newPassword && password !== confirm) return setError('The two passwords are not the same.');
     setBusy(true);
     try {
-      session.value = creating ? await vault.createAccount(username, password) : await vault.unlock(username, password);
+      session.value =
+        mode === 'create'
+          ? await vault.createAccount(username, password)
+          : mode === 'enroll'
+            ? await vault.enroll(username, code, password)
+            : mode === 'online'
+              ? await vault.loginOnline(username, password)
+              : await vault.unlock(username, password);
       hasAccounts.value = true;
+      if (link) go('#/contact');
       void requestPersistence();
+      requestSync();
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -37,27 +70,42 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
     }
   }
 
+  const switchTo = (m: Mode) => () => (setMode(m), setError(null));
+  const others: [Mode, string][] = (
+    [
+      ['login', 'I have an account on this device'],
+      ['online', 'First time on this device? Sign in with the server'],
+      ['enroll', 'I have an enrollment code'],
+      ['create', 'Create a local account (no server)'],
+    ] as [Mode, string][]
+  ).filter(([m]) => m !== mode && !(m === 'login' && firstRun));
+
   return (
     <main class="account">
       <h1>FieldVault</h1>
-      {/* The username is not written into the browser's autofill history (it is not stored in clear by us either). */}
+      {/* The username is kept out of the browser's autofill history (we do not store it in clear either). */}
       <form onSubmit={submit} aria-busy={busy}>
-        <h2>{creating ? 'Create an account on this device' : 'Log in'}</h2>
+        <h2>{TITLES[mode]}</h2>
         <Field id="username" label="Username">
           <input {...describedBy('username')} autocomplete="off" autoCapitalize="none" spellcheck={false} required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
         </Field>
-        <Field id="password" label="Password" hint={hint}>
+        {mode === 'enroll' && (
+          <Field id="code" label="Enrollment code">
+            <input {...describedBy('code')} autocomplete="off" autoCapitalize="characters" spellcheck={false} required value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          </Field>
+        )}
+        <Field id="password" label={newPassword ? 'Choose a password' : 'Password'} hint={hint}>
           <input
             {...describedBy('password', undefined, hint)}
             type="password"
-            autocomplete={creating ? 'new-password' : 'current-password'}
+            autocomplete={newPassword ? 'new-password' : 'current-password'}
             required
-            minLength={creating ? MIN_PASSWORD_LENGTH : undefined}
+            minLength={newPassword ? MIN_PASSWORD_LENGTH : undefined}
             value={password}
             onInput={(e) => setPassword(e.currentTarget.value)}
           />
         </Field>
-        {creating && (
+        {newPassword && (
           <Field id="confirm" label="Repeat password">
             <input {...describedBy('confirm')} type="password" autocomplete="new-password" required value={confirm} onInput={(e) => setConfirm(e.currentTarget.value)} />
           </Field>
@@ -68,13 +116,13 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
           </p>
         )}
         <button type="submit" disabled={busy}>
-          {busy ? (creating ? 'Creating…' : 'Checking…') : creating ? 'Create account' : 'Log in'}
+          {SUBMIT[mode][busy ? 1 : 0]}
         </button>
-        {!firstRun && (
-          <button type="button" class="link" onClick={() => (setCreating(!creating), setError(null))}>
-            {creating ? 'I already have an account on this device' : 'Create another account on this device'}
+        {others.map(([m, label]) => (
+          <button type="button" class="link" onClick={switchTo(m)}>
+            {label}
           </button>
-        )}
+        ))}
       </form>
       <p class="fine">Your data is encrypted on this device. Without your password nobody can read it — and neither can you.</p>
     </main>

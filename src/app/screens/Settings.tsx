@@ -5,6 +5,7 @@ import { entityType } from '../../domain/entity-types';
 import type { StorageStats } from '../../../workers/vault/api';
 import { isVaultError } from '../../lib/errors';
 import { Field, describedBy } from '../components/Field';
+import { SyncPanel } from '../components/SyncBadge';
 import { describeError } from '../errors';
 import { lockNow, persisted, requestPersistence, session } from '../state';
 import { useVaultChanges } from '../use-vault-changes';
@@ -24,6 +25,7 @@ export function Settings() {
       <button type="button" onClick={() => void lockNow()}>
         Lock now
       </button>
+      <SyncPanel />
       <StoragePanel />
       <PasswordForm />
       <ImportForm />

@@ -4,8 +4,9 @@ import { expect, type Page } from '@playwright/test';
 export const PASSWORD = 'correct horse battery';
 
 export async function createAccount(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.getByRole('button', { name: 'Create a local account (no server)' }).click();
   await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Choose a password').fill(password);
   await page.getByLabel('Repeat password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('heading', { name: 'Contacts' })).toBeVisible({ timeout: 30_000 });

@@ -15,9 +15,11 @@ export type GroupSecret = Key<'group'>;
 export type PageKey = Key<'page'>;
 /** AES-256-GCM key for attachment chunks of one group epoch. */
 export type BlobKey = Key<'blob'>;
+/** AES-256-GCM key for records sent to the server, of one group epoch. */
+export type RecordKey = Key<'record'>;
 
 /** Keys that may seal and open AEAD boxes. */
-export type AeadKey = Kek | PageKey | BlobKey;
+export type AeadKey = Kek | PageKey | BlobKey | RecordKey;
 
 /** Attaches a role brand; only the modules that create keys call this. */
 export const brand = <R extends string>(k: CryptoKey): Key<R> => k as Key<R>;

@@ -49,3 +49,11 @@ export const deriveKek = (master: MasterSecret): Promise<Kek> =>
  */
 export const deriveVerifier = (master: MasterSecret): Promise<Uint8Array<ArrayBuffer>> =>
   hkdfBytes(master, EMPTY_SALT, utf8('fv1/verify'), 32);
+
+/**
+ * The auth key (DESIGN §2): what proves the password to the server. The
+ * server keeps only a slow hash of it and can derive nothing else from it
+ * without redoing the PBKDF2 work per guess.
+ */
+export const deriveAuthKey = (master: MasterSecret): Promise<Uint8Array<ArrayBuffer>> =>
+  hkdfBytes(master, EMPTY_SALT, utf8('fv1/auth'), 32);

@@ -1,0 +1,90 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openVaultDb, type VaultDb } from '../../workers/common/db';
+import { Vault } from '../../workers/vault/vault';
+
+/**
+ * The device half of sync without a server: outbox entries of one device are
+ * moved, as the opaque bytes the server would relay, into the other device's
+ * inbox, and the vaults merge them. (The server and the service worker are
+ * tested in tests/server and tests/e2e.)
+ */
+const PW = 'correct horse battery';
+const open: { v: Vault; db: VaultDb }[] = [];
+afterEach(() => open.splice(0).forEach(({ v, db }) => (v.close(), db.close())));
+
+function device(name: string) {
+  const d = { v: new Vault({ dbName: name }), db: openVaultDb(name) };
+  open.push(d);
+  return d;
+}
+
+let seq = 0;
+/** What the server and the two service workers do together: relay ciphertext. */
+async function relay(from: VaultDb, to: VaultDb) {
+  const rows = await from.outbox.toArray();
+  await to.inbox.bulkPut(rows.map((r) => ({ seq: ++seq, changeId: r.changeId, group: r.group, recordId: r.recordId, epoch: r.epoch, deviceId: 'x', data: r.data })));
+  await from.outbox.bulkDelete(rows.map((r) => r.seq!));
+  return rows;
+}
+
+describe('sync between two devices of one user', () => {
+  it('outbox entries are ciphertext written with the change; both devices converge per field', async () => {
+    const tag = Math.random().toString(36).slice(2);
+    const a = device(`a-${tag}`);
+    const b = device(`b-${tag}`);
+    await a.v.createAccount('ann', PW);
+    // Device B gets the account the way an online login does: the wrapped key bundle.
+    for (const t of ['accounts', 'groups', 'envelopes'] as const) await (b.db[t] as VaultDb['accounts']).bulkPut(await (a.db[t] as VaultDb['accounts']).toArray());
+    await b.v.unlock('ann', PW);
+
+    const r1 = await a.v.putRecord('contact', { name: 'Shared', organisation: 'Org', notes: 'start' });
+    const r2 = await a.v.putRecord('contact', { name: 'Other', notes: 'start' });
+    const first = await relay(a.db, b.db);
+    expect(first).toHaveLength(2);
+    expect(new TextDecoder('latin1').decode(first[0]!.data)).not.toContain('Shared');
+    expect(await b.v.applyInbox()).toBe(2);
+    expect((await b.v.getRecord('contact', r1.id)).values.name).toBe('Shared');
+
+    // Both offline: different fields of r1, the same field of r2; B edits r2 last.
+    await a.v.putRecord('contact', { name: 'Shared', organisation: 'Org A', notes: 'start' }, r1.id);
+    await b.v.putRecord('contact', { name: 'Shared', organisation: 'Org', notes: 'notes B' }, r1.id);
+    await a.v.putRecord('contact', { name: 'Other', notes: 'A wrote this' }, r2.id);
+    await new Promise((r) => setTimeout(r, 5));
+    await b.v.putRecord('contact', { name: 'Other', notes: 'B wrote this later' }, r2.id);
+
+    await relay(a.db, b.db);
+    await relay(b.db, a.db);
+    await a.v.applyInbox();
+    await b.v.applyInbox();
+    for (const d of [a, b]) {
+      const x = await d.v.getRecord('contact', r1.id);
+      expect(x.values).toMatchObject({ organisation: 'Org A', notes: 'notes B' });
+      expect((await d.v.getRecord('contact', r2.id)).values.notes).toBe('B wrote this later');
+    }
+    // Applying merged state produced no new outbox entries, and the inboxes are empty.
+    expect(await a.db.outbox.count()).toBe(0);
+    expect(await a.db.inbox.count()).toBe(0);
+    expect((await a.v.syncStatus()).pending).toBe(0);
+  });
+
+  it('a tampered change is rejected and does not block the rest', async () => {
+    const tag = Math.random().toString(36).slice(2);
+    const a = device(`a-${tag}`);
+    const b = device(`b-${tag}`);
+    await a.v.createAccount('bob', PW);
+    for (const t of ['accounts', 'groups', 'envelopes'] as const) await (b.db[t] as VaultDb['accounts']).bulkPut(await (a.db[t] as VaultDb['accounts']).toArray());
+    await b.v.unlock('bob', PW);
+    const good = await a.v.putRecord('contact', { name: 'Good' });
+    const bad = await a.v.putRecord('contact', { name: 'Bad' });
+    const rows = await a.db.outbox.toArray();
+    const victim = rows.find((r) => r.recordId === bad.id)!;
+    victim.data[20]! ^= 1;
+    await a.db.outbox.put(victim);
+    await relay(a.db, b.db);
+    expect(await b.v.applyInbox()).toBe(1);
+    expect((await b.v.getRecord('contact', good.id)).values.name).toBe('Good');
+    await expect(b.v.getRecord('contact', bad.id)).rejects.toMatchObject({ code: 'NotFound' });
+    expect(await b.db.inbox.count()).toBe(0);
+  });
+});

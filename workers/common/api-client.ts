@@ -1,0 +1,79 @@
+import type { z } from 'zod';
+import { VaultError, type ErrorCode } from '../../src/lib/errors';
+import { API_PREFIX, ApiError } from '../../src/protocol/common';
+import { createDpopProof } from '../../src/protocol/dpop';
+import type { DeviceKey } from './device-key';
+
+/**
+ * The one way the vault worker and the service worker talk to the sync
+ * server: every request is signed with the device key (DPoP, DESIGN §7),
+ * every answer is checked against its zod schema, and every failure becomes
+ * a VaultError with a stable code (Offline, SessionExpired, …).
+ */
+export interface CallOptions {
+  method?: 'GET' | 'POST' | 'PUT';
+  query?: Record<string, string | number>;
+  /** JSON body, or raw bytes (sent as application/octet-stream). */
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+const SERVER_CODES: Partial<Record<z.infer<typeof ApiError>['error'], ErrorCode>> = {
+  EnrollmentInvalid: 'EnrollmentInvalid',
+  RateLimited: 'RateLimited',
+  Forbidden: 'PolicyDenied',
+  NotFound: 'NotFound',
+  BadRequest: 'InvalidArgument',
+};
+
+export class ApiClient {
+  constructor(
+    private readonly origin: string,
+    private readonly device: DeviceKey,
+    private readonly token?: string,
+  ) {}
+
+  /** A client for the same device with a session token. */
+  withToken(token: string): ApiClient {
+    return new ApiClient(this.origin, this.device, token);
+  }
+
+  async json<S extends z.ZodType>(path: string, schema: S, opts: CallOptions = {}): Promise<z.infer<S>> {
+    const res = await this.send(path, opts);
+    const parsed = schema.safeParse(await res.json().catch(() => undefined));
+    if (!parsed.success) throw new VaultError('ServerError', `unexpected answer from ${path}`);
+    return parsed.data;
+  }
+
+  /** Raw bytes (attachment chunks). */
+  async bytes(path: string, opts: CallOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+    return new Uint8Array(await (await this.send(path, opts)).arrayBuffer());
+  }
+
+  async send(path: string, opts: CallOptions = {}): Promise<Response> {
+    const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');
+    const url = new URL(API_PREFIX + path, this.origin);
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, String(v));
+    const raw = opts.body instanceof Uint8Array;
+    const body: Uint8Array<ArrayBuffer> | string | undefined =
+      opts.body === undefined ? undefined : raw ? (opts.body as Uint8Array<ArrayBuffer>) : JSON.stringify(opts.body);
+    const headers: Record<string, string> = {
+      DPoP: await createDpopProof(this.device.privateKey, this.device.jwk, { method, url: url.origin + url.pathname, token: this.token, body }),
+    };
+    if (this.token) headers.Authorization = `DPoP ${this.token}`;
+    if (body !== undefined) headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, signal: opts.signal, credentials: 'omit', cache: 'no-store' });
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      throw new VaultError('Offline');
+    }
+    if (res.ok) return res;
+    const err = ApiError.safeParse(await res.json().catch(() => undefined));
+    if (res.status === 401) throw new VaultError(this.token ? 'SessionExpired' : 'WrongPassword');
+    if (res.status === 429) throw new VaultError('RateLimited');
+    const code = err.success ? SERVER_CODES[err.data.error] : undefined;
+    throw new VaultError(code ?? (res.status >= 500 ? 'ServerError' : 'InvalidArgument'), `${method} ${path}: ${res.status}${err.success ? ` ${err.data.message}` : ''}`);
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The BroadcastChannel on which the service worker says a sync ran. The
+ * vault worker applies the inbox when it hears it; the UI refreshes its
+ * sync status. Messages carry counts and error codes, never data.
+ */
+export const SYNC_CHANNEL = 'fieldvault:sync';
+
+export type SyncMessage = {
+  type: 'synced';
+  report: { pushed: number; pulled: number; blobsUp: number; blobsDown: number; error: string | null };
+};

@@ -1,0 +1,143 @@
+import { VaultError } from '../../src/lib/errors';
+import { BlobList, BlobStatus } from '../../src/protocol/blobs';
+import { MAX_PUSH, PullResponse, PushResponse } from '../../src/protocol/sync';
+import { fromBase64, toBase64 } from '../../src/lib/bytes';
+import { ApiClient } from '../common/api-client';
+import { openVaultDb, type ServerSessionRow, type VaultDb } from '../common/db';
+import { loadDeviceKey } from '../common/device-key';
+import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
+
+/**
+ * Background sync without any key (DESIGN §6): pushes outbox ciphertext,
+ * pulls remote ciphertext into the inbox, moves attachment chunks as they
+ * are stored, and records the time of server contact. It never decrypts;
+ * the vault worker applies the inbox when a member is unlocked.
+ */
+export interface SyncReport {
+  pushed: number;
+  pulled: number;
+  blobsUp: number;
+  blobsDown: number;
+  error: string | null;
+}
+
+let db: VaultDb | undefined;
+const database = () => (db ??= openVaultDb());
+
+/** Runs one sync unless one is already running in this origin (any tab or this worker). */
+export async function syncNow(origin: string): Promise<SyncReport | null> {
+  return navigator.locks.request('fv:sync', { ifAvailable: true }, async (lock) => (lock ? runSync(database(), origin) : null));
+}
+
+export async function runSync(db: VaultDb, origin: string): Promise<SyncReport> {
+  const report: SyncReport = { pushed: 0, pulled: 0, blobsUp: 0, blobsDown: 0, error: null };
+  const device = await loadDeviceKey(db);
+  const sessions = device ? await db.serverSessions.toArray() : [];
+  for (const s of sessions) {
+    const api = new ApiClient(origin, device!, s.token);
+    try {
+      report.pushed += await push(db, api, s);
+      await contact(db);
+      report.blobsUp += await uploadBlobs(db, api, s);
+      report.pulled += await pull(db, api, s);
+      report.blobsDown += await downloadBlobs(db, api, s);
+    } catch (e) {
+      report.error = e instanceof VaultError ? e.code : 'ServerError';
+    }
+  }
+  if (sessions.length) {
+    const now = Date.now();
+    await db.syncState.put({ ...(await db.syncState.get('status')), key: 'status', ...(report.error ? {} : { lastSync: now }), lastError: report.error });
+    announce({ type: 'synced', report });
+  }
+  return report;
+}
+
+function announce(m: SyncMessage): void {
+  const ch = new BroadcastChannel(SYNC_CHANNEL);
+  ch.postMessage(m);
+  ch.close();
+}
+
+/** The time of server contact: what "force server connection" policies are measured from. */
+async function contact(db: VaultDb): Promise<void> {
+  await db.transaction('rw', db.syncState, async () => {
+    const row = await db.syncState.get('status');
+    await db.syncState.put({ ...row, key: 'status', lastContact: Date.now() });
+  });
+}
+
+async function push(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
+  let pushed = 0;
+  for (;;) {
+    const rows = (await db.outbox.where('group').anyOf(s.groups).toArray()).sort((a, b) => a.seq! - b.seq!).slice(0, MAX_PUSH);
+    if (!rows.length) return pushed;
+    const res = await api.json('/sync/push', PushResponse, {
+      body: {
+        changes: rows.map((r) => ({ changeId: r.changeId, group: r.group, recordId: r.recordId, epoch: r.epoch, baseSeq: r.baseSeq, data: toBase64(r.data) })),
+      },
+    });
+    const accepted = new Set(res.accepted.map((a) => a.changeId));
+    await db.outbox.bulkDelete(rows.filter((r) => accepted.has(r.changeId)).map((r) => r.seq!));
+    pushed += accepted.size;
+    if (accepted.size < rows.length) throw new VaultError('ServerError', 'push not fully accepted');
+  }
+}
+
+async function pull(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
+  let pulled = 0;
+  let cursor = s.cursor;
+  for (;;) {
+    const page = await api.json('/sync/pull', PullResponse, { query: { after: cursor } });
+    // Inbox rows and the cursor move together: a cut between pages loses and repeats nothing.
+    await db.transaction('rw', db.inbox, db.serverSessions, async () => {
+      await db.inbox.bulkPut(
+        page.changes.map((c) => ({ seq: c.seq, changeId: c.changeId, group: c.group, recordId: c.recordId, epoch: c.epoch, deviceId: c.deviceId, data: fromBase64(c.data) })),
+      );
+      await db.serverSessions.update(s.userId, { cursor: page.cursor });
+    });
+    pulled += page.changes.length;
+    cursor = page.cursor;
+    if (!page.more) return pulled;
+  }
+}
+
+async function uploadBlobs(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
+  const pending = await db.blobUploads.filter((b) => s.groups.includes(b.group)).toArray();
+  for (const b of pending) {
+    await api.send(`/blobs/${b.id}`, { method: 'PUT', body: { group: b.group, chunks: b.chunks, epoch: b.epoch } });
+    const status = await api.json(`/blobs/${b.id}`, BlobStatus);
+    const present = new Set(status.present);
+    // Resumable: only the chunks the server does not hold yet are sent.
+    for (let i = 0; i < b.chunks; i++) {
+      if (present.has(i)) continue;
+      const chunk = await db.chunks.get([b.id, i]);
+      if (!chunk) throw new VaultError('Tampered', `chunk ${b.id}/${i} is missing`);
+      await api.send(`/blobs/${b.id}/chunks/${i}`, { method: 'PUT', body: new Uint8Array(await chunk.data.arrayBuffer()) });
+    }
+    await db.blobUploads.delete(b.id);
+  }
+  return pending.length;
+}
+
+async function downloadBlobs(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
+  const list = await api.json('/blobs', BlobList, { query: { after: s.blobCursor } });
+  let n = 0;
+  for (const b of list.blobs) {
+    if (await db.blobs.get(b.id)) continue;
+    const chunks: Blob[] = [];
+    let bytes = 0;
+    for (let i = 0; i < b.chunks; i++) {
+      const data = await api.bytes(`/blobs/${b.id}/chunks/${i}`);
+      bytes += data.length;
+      chunks.push(new Blob([data]));
+    }
+    await db.transaction('rw', db.chunks, db.blobs, async () => {
+      await db.chunks.bulkPut(chunks.map((data, index) => ({ blob: b.id, index, data })));
+      await db.blobs.put({ id: b.id, partition: b.group, chunks: b.chunks, epoch: b.epoch, bytes });
+    });
+    n++;
+  }
+  await db.serverSessions.update(s.userId, { blobCursor: list.cursor });
+  return n;
+}
