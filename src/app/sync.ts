@@ -3,7 +3,7 @@ import type { SyncStatus } from '../../workers/vault/api';
 import { SYNC_CHANNEL } from '../../workers/common/sync-channel';
 import { SYNC_INTERVAL_MS, SYNC_NOW, SYNC_TAG_ONE_OFF, SYNC_TAG_PERIODIC } from '../../workers/common/sync-triggers';
 import { session } from './state';
-import { vault } from './vault-client';
+import { onVaultChange, vault } from './vault-client';
 
 /**
  * The app's side of sync (DESIGN §6): it only asks. The service worker does
@@ -14,6 +14,7 @@ import { vault } from './vault-client';
  * enough engagement and spaces it by hours; the 15 minutes is a minimum).
  */
 export const syncStatus = signal<SyncStatus | null>(null);
+const PUSH_DELAY_MS = 1500;
 
 export async function refreshSyncStatus(): Promise<void> {
   syncStatus.value = session.value ? await vault.syncStatus().catch(() => null) : null;
@@ -40,6 +41,12 @@ export function startSyncTriggers(): void {
     requestSync();
     // Refused unless installed and engaged; that is the browser's call, not an error.
     await (reg as SyncRegistration).periodicSync?.register(SYNC_TAG_PERIODIC, { minInterval: SYNC_INTERVAL_MS }).catch(() => undefined);
+  });
+  // Local changes go out soon after they are made (one sync for a burst of edits).
+  let soon: ReturnType<typeof setTimeout> | undefined;
+  onVaultChange(() => {
+    clearTimeout(soon);
+    soon = setTimeout(requestSync, PUSH_DELAY_MS);
   });
   // One tab keeps the 15-minute timer: whoever holds the lock; the next tab takes over when it closes.
   void navigator.locks?.request('fv:sync-timer', () => new Promise<never>(() => setInterval(requestSync, SYNC_INTERVAL_MS)));
