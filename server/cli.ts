@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { Role } from '../src/protocol/admin';
+import { Username } from '../src/protocol/common';
+import { CONFIG_HELP, loadConfig } from './config';
+import { openDatabase } from './db/database';
+import { ApiHttpError } from './errors';
+import { AdminService } from './services/admin';
+
+/**
+ * Admin CLI: talks to the database directly with the server's own config
+ * (same flags and env), so it works with the server stopped or running.
+ *
+ *   npm run admin -- create-user <username> [--role user|support|admin]
+ *   npm run admin -- new-code <username>
+ *
+ * Each prints the enrollment code (groups of five) and link, once; they are
+ * stored only as a hash. Actions are audited with actor "cli".
+ */
+const USAGE = `Usage:
+  npm run admin -- create-user <username> [--role user|support|admin]
+  npm run admin -- new-code <username>
+${CONFIG_HELP}`;
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  // --role is the CLI's own flag; the rest are the server's.
+  const roleAt = argv.indexOf('--role');
+  const role = roleAt >= 0 ? argv.splice(roleAt, 2)[1] : 'user';
+  const { config, positionals } = loadConfig(argv);
+  const [command, name] = positionals;
+  if ((command !== 'create-user' && command !== 'new-code') || !name) {
+    process.stderr.write(USAGE + '\n');
+    return 2;
+  }
+  const username = Username.safeParse(name);
+  const parsedRole = Role.safeParse(role);
+  if (!username.success || !parsedRole.success) {
+    process.stderr.write(`${!username.success ? `username: ${z.prettifyError(username.error)}` : `--role: expected user, support or admin`}\n`);
+    return 2;
+  }
+  const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 1 });
+  try {
+    const admin = new AdminService(dbh, config);
+    const actor = { userId: null, name: 'cli' };
+    const r = command === 'create-user' ? await admin.createUser({ username: username.data, role: parsedRole.data }, actor) : await admin.newEnrollmentCode(username.data, actor);
+    process.stdout.write(`User:            ${r.username} (${r.userId})\nEnrollment code: ${r.enrollmentCode}\nExpires:         ${r.expiresAt}\nLink:            ${r.enrollmentLink}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ApiHttpError) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await dbh.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`admin: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import type { DeviceInfo } from '../../../src/protocol/auth';
+import type { Db } from '../database';
+import type { DevicesTable } from '../schema';
+
+/** Devices, one row per device key (a shared tablet is one device whichever user is on it). */
+export async function upsertDevice(db: Db, info: DeviceInfo, jkt: string, userId: string, now: number): Promise<string> {
+  const row = await db
+    .insertInto('devices')
+    .values({
+      id: randomUUID(),
+      jkt,
+      public_jwk: JSON.stringify({ kty: info.publicKey.kty, crv: info.publicKey.crv, x: info.publicKey.x, y: info.publicKey.y }),
+      model: info.model,
+      os: info.os,
+      browser: info.browser,
+      app_version: info.appVersion,
+      last_user_id: userId,
+      created_at: now,
+      last_seen_at: now,
+      last_sync_at: null,
+    })
+    .onConflict((oc) =>
+      oc.column('jkt').doUpdateSet({ model: info.model, os: info.os, browser: info.browser, app_version: info.appVersion, last_user_id: userId, last_seen_at: now }),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export const findDevice = (db: Db, id: string): Promise<DevicesTable | undefined> => db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+
+/** Server contact time (what "force server connection" policies measure). */
+export async function touchDevice(db: Db, id: string, userId: string, now: number): Promise<void> {
+  await db.updateTable('devices').set({ last_seen_at: now, last_user_id: userId }).where('id', '=', id).execute();
+}

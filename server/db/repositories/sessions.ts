@@ -1,0 +1,25 @@
+import type { Db } from '../database';
+import type { SessionsTable } from '../schema';
+
+/** Device sessions: opaque tokens stored as SHA-256 hashes, each bound to one device key. */
+export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
+
+export async function insertSession(db: Db, row: SessionsTable): Promise<void> {
+  // One live session per user and device: a new login replaces the old one.
+  await db.deleteFrom('sessions').where('user_id', '=', row.user_id).where('device_id', '=', row.device_id).execute();
+  await db.insertInto('sessions').values(row).execute();
+}
+
+export const findLiveSession = (db: Db, tokenHash: string, now: number) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('devices', 'devices.id', 'sessions.device_id')
+    .select(['sessions.token_hash', 'sessions.user_id', 'sessions.device_id', 'devices.jkt'])
+    .where('sessions.token_hash', '=', tokenHash)
+    .where('sessions.expires_at', '>', now)
+    .executeTakeFirst();
+
+/** Sliding expiry: each use keeps the session for another SESSION_IDLE_MS. */
+export async function touchSession(db: Db, tokenHash: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ last_used_at: now, expires_at: now + SESSION_IDLE_MS }).where('token_hash', '=', tokenHash).execute();
+}

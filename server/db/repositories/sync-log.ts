@@ -1,0 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../database';
+
+/** One row per push or pull, per device, with counts (the console's sync log). Also stamps the device's last sync. */
+export async function writeSyncLog(db: Db, e: { deviceId: string; userId: string; kind: 'push' | 'pull'; changes: number; bytes: number }, now: number): Promise<void> {
+  await db.insertInto('sync_log').values({ id: randomUUID(), at: now, device_id: e.deviceId, user_id: e.userId, kind: e.kind, changes: e.changes, bytes: e.bytes }).execute();
+  await db.updateTable('devices').set({ last_sync_at: now }).where('id', '=', e.deviceId).execute();
+}

@@ -1,0 +1,189 @@
+/**
+ * Row types of the server database, as Kysely sees them. One schema for
+ * SQLite and PostgreSQL, so only portable column types are used: text,
+ * bigint (times are epoch milliseconds, sequences are counters), binary
+ * (blob/bytea) and JSON kept as text. Ids are UUID strings.
+ */
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string | null;
+  role: 'user' | 'support' | 'admin';
+  created_at: number;
+  /** scrypt hash of the device-derived auth key (format in services/hashing.ts); null until enrolled. */
+  auth_hash: string | null;
+  /** The KeyBundle JSON the devices stored here at enrollment (opaque wrapped keys + KDF params). */
+  bundle: string | null;
+  /** SHA-256 hex of the account's ECDH SPKI: the `kid` of envelopes addressed to this user. */
+  ecdh_kid: string | null;
+  enrolled_at: number | null;
+  /** scrypt hash of a console password (admins and support); null for field users. */
+  password_hash: string | null;
+}
+
+export interface EnrollmentCodesTable {
+  /** SHA-256 hex of the normalized code; the code itself is never stored. */
+  code_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface GroupsTable {
+  id: string;
+  owner_user_id: string;
+  /** 'personal' (a user's main account) or 'shared'. */
+  kind: string;
+  created_at: number;
+}
+
+export interface MembershipsTable {
+  group_id: string;
+  user_id: string;
+  role: 'owner' | 'member';
+  created_at: number;
+}
+
+export interface EnvelopesTable {
+  group_id: string;
+  epoch: number;
+  /** Recipient key fingerprint (SHA-256 hex of its SPKI). */
+  kid: string;
+  /** The envelope JSON, opaque here. */
+  envelope: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface DevicesTable {
+  id: string;
+  /** RFC 7638 thumbprint of the device public key: one row per device key. */
+  jkt: string;
+  /** The public JWK {kty,crv,x,y} as JSON. */
+  public_jwk: string;
+  model: string;
+  os: string;
+  browser: string;
+  app_version: string;
+  last_user_id: string | null;
+  created_at: number;
+  /** Last time the device reached the server with a valid proof. */
+  last_seen_at: number;
+  last_sync_at: number | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 hex of the bearer token. */
+  token_hash: string;
+  user_id: string;
+  device_id: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+}
+
+export interface DpopJtisTable {
+  /** `<jkt>.<jti>`: a proof id is unique per device key. */
+  key: string;
+  expires_at: number;
+}
+
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface ChangesTable {
+  /** Global sequence, assigned in commit order (see repositories/changes.ts). */
+  seq: number;
+  change_id: string;
+  group_id: string;
+  record_id: string;
+  epoch: number;
+  base_seq: number;
+  user_id: string;
+  device_id: string;
+  /** The ciphertext; null once superseded (compacted): the row stays so a retried push is still recognized. */
+  data: Buffer | null;
+  size: number;
+  created_at: number;
+  superseded_by: number | null;
+}
+
+export interface BlobsTable {
+  id: string;
+  group_id: string;
+  epoch: number;
+  chunks: number;
+  user_id: string;
+  device_id: string;
+  created_at: number;
+  /** Sequence assigned when the last chunk arrives; null while incomplete. */
+  complete_seq: number | null;
+}
+
+export interface BlobChunksTable {
+  blob_id: string;
+  idx: number;
+  data: Buffer;
+  size: number;
+  created_at: number;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor_user_id: string | null;
+  /** Who acted, as people read it: a username, 'cli' or 'setup'. */
+  actor: string;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  /** Extra JSON detail; never a secret. */
+  detail: string | null;
+}
+
+export interface SyncLogTable {
+  id: string;
+  at: number;
+  device_id: string;
+  user_id: string;
+  kind: 'push' | 'pull';
+  changes: number;
+  bytes: number;
+}
+
+export interface SetupTokensTable {
+  /** SHA-256 hex of the one-time token. */
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface AdminSessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  enrollment_codes: EnrollmentCodesTable;
+  groups: GroupsTable;
+  memberships: MembershipsTable;
+  envelopes: EnvelopesTable;
+  devices: DevicesTable;
+  sessions: SessionsTable;
+  dpop_jtis: DpopJtisTable;
+  counters: CountersTable;
+  changes: ChangesTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
+  audit_log: AuditLogTable;
+  sync_log: SyncLogTable;
+  setup_tokens: SetupTokensTable;
+  admin_sessions: AdminSessionsTable;
+}

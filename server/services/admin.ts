@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateUserResponse } from '../../src/protocol/admin';
+import type { ServerConfig } from '../config';
+import type { DatabaseHandle } from '../db/database';
+import { deleteAdminSession, findAdminSession, insertAdminSession, insertSetupToken, spendSetupToken } from '../db/repositories/admin';
+import { writeAudit } from '../db/repositories/audit';
+import { insertCode, retireCodes } from '../db/repositories/enrollment-codes';
+import { adminExists, findUserByUsername, insertUser } from '../db/repositories/users';
+import { ApiHttpError, MESSAGES, conflict, notFound, unauthorized } from '../errors';
+import { groupCode, newEnrollmentCode, newToken, sha256Hex, slowHash, verifySlowHash } from './secrets';
+
+/**
+ * Administration: first-admin setup, console sign-in, creating users with
+ * enrollment codes. Every action is written to the audit log with who did
+ * it; codes, tokens and passwords never are.
+ */
+export const ENROLLMENT_CODE_TTL_MS = 7 * 24 * 3600_000;
+export const SETUP_TOKEN_TTL_MS = 24 * 3600_000;
+export const ADMIN_SESSION_TTL_MS = 12 * 3600_000;
+
+export type Role = 'user' | 'support' | 'admin';
+
+/** Who performs an admin action: a signed-in console user, or the CLI on the server machine. */
+export interface Actor {
+  userId: string | null;
+  name: string;
+  ip?: string | null;
+  /** Origin the enrollment link should open when PUBLIC_URL is not set (the console's own). */
+  origin?: string | undefined;
+}
+
+export interface ConsoleUser {
+  id: string;
+  username: string;
+  role: Role;
+}
+
+export class AdminService {
+  constructor(
+    private readonly dbh: DatabaseHandle,
+    private readonly config: ServerConfig,
+  ) {}
+
+  /**
+   * While no admin exists, makes a one-time setup token (stored hashed,
+   * valid 24 h) and returns it for the console line; otherwise null.
+   */
+  async setupTokenIfNeeded(now = Date.now()): Promise<string | null> {
+    if (await adminExists(this.dbh.db)) return null;
+    const token = newToken();
+    await insertSetupToken(this.dbh.db, sha256Hex(token), now, now + SETUP_TOKEN_TTL_MS);
+    return token;
+  }
+
+  async needsSetup(): Promise<boolean> {
+    return !(await adminExists(this.dbh.db));
+  }
+
+  /** Spends a setup token and creates the first admin. 403 if the token is not valid or an admin exists. */
+  async setup(req: { token: string; username: string; password: string }, ip: string | null, now = Date.now()): Promise<ConsoleUser> {
+    const passwordHash = await slowHash(req.password, this.config.passwordScrypt);
+    const id = randomUUID();
+    await this.dbh.db.transaction().execute(async (trx) => {
+      // Serialized so two setups racing with two printed tokens cannot both make an admin.
+      await this.dbh.serialize(trx, 'setup');
+      if ((await adminExists(trx)) || !(await spendSetupToken(trx, sha256Hex(req.token), now)))
+        throw new ApiHttpError(403, 'Forbidden', 'This setup link is not valid any more. Restart the server for a new one if no admin exists.');
+      if (!(await insertUser(trx, { id, username: req.username, display_name: null, role: 'admin', created_at: now, auth_hash: null, bundle: null, ecdh_kid: null, enrolled_at: null, password_hash: passwordHash })))
+        throw conflict('That username is taken.');
+      await writeAudit(trx, { actorUserId: id, actor: 'setup', action: 'admin.setup', target: req.username, ip }, now);
+    });
+    return { id, username: req.username, role: 'admin' };
+  }
+
+  /**
+   * Console sign-in for admin and support users. Any failure (unknown user,
+   * field user, wrong password) is the same 401 after the same scrypt work.
+   * Returns the cookie token (stored hashed).
+   */
+  async login(username: string, password: string, ip: string | null, now = Date.now()): Promise<{ token: string; user: ConsoleUser }> {
+    const user = await findUserByUsername(this.dbh.db, username);
+    const staff = user && user.role !== 'user' ? user : undefined;
+    const ok = await verifySlowHash(password, staff?.password_hash, this.config.passwordScrypt);
+    if (!ok || !staff) {
+      await writeAudit(this.dbh.db, { actorUserId: null, actor: username, action: 'admin.login.failed', target: username, ip }, now);
+      throw unauthorized(MESSAGES.wrongLogin);
+    }
+    const token = newToken();
+    await insertAdminSession(this.dbh.db, { token_hash: sha256Hex(token), user_id: staff.id, created_at: now, expires_at: now + ADMIN_SESSION_TTL_MS });
+    await writeAudit(this.dbh.db, { actorUserId: staff.id, actor: staff.username, action: 'admin.login', target: staff.username, ip }, now);
+    return { token, user: { id: staff.id, username: staff.username, role: staff.role } };
+  }
+
+  async session(token: string, now = Date.now()): Promise<ConsoleUser | undefined> {
+    const s = await findAdminSession(this.dbh.db, sha256Hex(token), now);
+    return s ? { id: s.id, username: s.username, role: s.role } : undefined;
+  }
+
+  async logout(token: string): Promise<void> {
+    await deleteAdminSession(this.dbh.db, sha256Hex(token));
+  }
+
+  /** Creates a user with a fresh enrollment code (shown once, stored hashed, valid 7 days). 409 if the username is taken. */
+  async createUser(req: { username: string; displayName?: string | undefined; role: Role }, actor: Actor, now = Date.now()): Promise<CreateUserResponse> {
+    const id = randomUUID();
+    const code = newEnrollmentCode();
+    const expiresAt = now + ENROLLMENT_CODE_TTL_MS;
+    await this.dbh.db.transaction().execute(async (trx) => {
+      const row = { id, username: req.username, display_name: req.displayName ?? null, role: req.role, created_at: now, auth_hash: null, bundle: null, ecdh_kid: null, enrolled_at: null, password_hash: null };
+      if (!(await insertUser(trx, row))) throw conflict('That username is taken.');
+      await insertCode(trx, { code_hash: sha256Hex(code), user_id: id, created_at: now, expires_at: expiresAt, used_at: null });
+      await writeAudit(trx, { actorUserId: actor.userId, actor: actor.name, action: 'user.create', target: req.username, ip: actor.ip ?? null, detail: { role: req.role } }, now);
+    });
+    return this.codeResponse(id, req.username, code, expiresAt, actor.origin);
+  }
+
+  /** A new enrollment code for a user who has not enrolled yet (the old ones stop working). */
+  async newEnrollmentCode(username: string, actor: Actor, now = Date.now()): Promise<CreateUserResponse> {
+    const user = await findUserByUsername(this.dbh.db, username);
+    if (!user) throw notFound('That user');
+    if (user.auth_hash !== null) throw conflict('That user has enrolled already.');
+    const code = newEnrollmentCode();
+    const expiresAt = now + ENROLLMENT_CODE_TTL_MS;
+    await this.dbh.db.transaction().execute(async (trx) => {
+      await retireCodes(trx, user.id, now);
+      await insertCode(trx, { code_hash: sha256Hex(code), user_id: user.id, created_at: now, expires_at: expiresAt, used_at: null });
+      await writeAudit(trx, { actorUserId: actor.userId, actor: actor.name, action: 'user.enrollment-code', target: username, ip: actor.ip ?? null }, now);
+    });
+    return this.codeResponse(user.id, username, code, expiresAt, actor.origin);
+  }
+
+  private codeResponse(userId: string, username: string, code: string, expiresAt: number, origin: string | undefined): CreateUserResponse {
+    const base = this.config.publicUrl ?? origin ?? `http://localhost:${this.config.port}`;
+    const link = `${base}/#/enroll?u=${encodeURIComponent(username)}&code=${code}`;
+    return { userId, username, enrollmentCode: groupCode(code), expiresAt: new Date(expiresAt).toISOString(), enrollmentLink: link };
+  }
+}

@@ -1,0 +1,99 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * The real sync server as a child process (tsx server/main.ts), on SQLite
+ * in a temp dir or on the PostgreSQL of TEST_DATABASE_URL, serving the
+ * built PWA. Tests kill and restart it to cut sync mid-way.
+ */
+const ROOT = new URL('../../..', import.meta.url).pathname;
+/** One process, no tsx wrapper: a SIGKILL must kill the server itself. */
+const NODE_TS = [process.execPath, '--import', 'tsx'] as const;
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  databaseUrl?: string;
+  start(): Promise<void>;
+  /** SIGKILL: no graceful shutdown, as a crash or a pulled plug. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+  createUser(username: string): Promise<{ code: string; link: string }>;
+  remove(): void;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function testServer(opts: { databaseUrl?: string } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fv-server-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    DATABASE_URL: opts.databaseUrl ?? '',
+    PUBLIC_URL: url,
+    FV_RATE_LIMIT_AUTH: '1000',
+    FV_SERVER_SECRET: 'e2e-secret-e2e-secret-e2e-secret-00',
+    LOG_LEVEL: 'warn',
+  };
+  const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', join(ROOT, 'dist')];
+  let proc: ChildProcess | null = null;
+
+  const server: TestServer = {
+    url,
+    dataDir,
+    databaseUrl: opts.databaseUrl,
+    async start() {
+      proc = spawn(NODE_TS[0], [...NODE_TS.slice(1), join(ROOT, 'server/main.ts'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+      let log = '';
+      proc.stdout!.on('data', (d: Buffer) => (log += d));
+      proc.stderr!.on('data', (d: Buffer) => (log += d));
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        if (proc.exitCode !== null) throw new Error(`server exited: ${log.slice(-2000)}`);
+        const ok = await fetch(`${url}/api/v1/health`).then((r) => r.ok, () => false);
+        if (ok) return;
+        if (Date.now() > deadline) throw new Error(`server did not start: ${log.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async kill() {
+      if (!proc || proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc!.once('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (!proc || proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc!.once('exit', r));
+      proc.kill('SIGTERM');
+      const force = setTimeout(() => proc?.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(force);
+    },
+    async createUser(username) {
+      const { stdout } = await promisify(execFile)(NODE_TS[0], [...NODE_TS.slice(1), join(ROOT, 'server/cli.ts'), 'create-user', username, ...args], { env, cwd: ROOT });
+      const link = /(http\S+#\/enroll\S+)/.exec(stdout)?.[1];
+      const code = link ? new URL(link.replace('#/', '')).searchParams.get('code') : null;
+      if (!link || !code) throw new Error(`no enrollment link in: ${stdout}`);
+      return { code, link };
+    },
+    remove() {
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
