@@ -1,9 +1,9 @@
 import { VaultError } from '../../src/lib/errors';
 import { BlobList, BlobStatus } from '../../src/protocol/blobs';
-import { MAX_PUSH, PullResponse, PushResponse } from '../../src/protocol/sync';
+import { MAX_PUSH, MAX_PUSH_BYTES, PullResponse, PushResponse } from '../../src/protocol/sync';
 import { fromBase64, toBase64 } from '../../src/lib/bytes';
 import { ApiClient } from '../common/api-client';
-import { openVaultDb, type ServerSessionRow, type VaultDb } from '../common/db';
+import { openVaultDb, type OutboxRow, type ServerSessionRow, type VaultDb } from '../common/db';
 import { loadDeviceKey } from '../common/device-key';
 import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
 
@@ -70,7 +70,7 @@ async function contact(db: VaultDb): Promise<void> {
 async function push(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
   let pushed = 0;
   for (;;) {
-    const rows = (await db.outbox.where('group').anyOf(s.groups).toArray()).sort((a, b) => a.seq! - b.seq!).slice(0, MAX_PUSH);
+    const rows = batchBySize((await db.outbox.where('group').anyOf(s.groups).toArray()).sort((a, b) => a.seq! - b.seq!));
     if (!rows.length) return pushed;
     const res = await api.json('/sync/push', PushResponse, {
       body: {
@@ -82,6 +82,15 @@ async function push(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<n
     pushed += accepted.size;
     if (accepted.size < rows.length) throw new VaultError('ServerError', 'push not fully accepted');
   }
+}
+
+/** The oldest entries that fit one push: at most MAX_PUSH, and well under the server's byte limit once base64-encoded. */
+function batchBySize(rows: OutboxRow[]): OutboxRow[] {
+  const budget = MAX_PUSH_BYTES / 2;
+  let bytes = 0;
+  let n = 0;
+  while (n < rows.length && n < MAX_PUSH && (n === 0 || bytes + rows[n]!.data.length <= budget)) bytes += rows[n++]!.data.length;
+  return rows.slice(0, n);
 }
 
 async function pull(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
@@ -121,23 +130,28 @@ async function uploadBlobs(db: VaultDb, api: ApiClient, s: ServerSessionRow): Pr
 }
 
 async function downloadBlobs(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
-  const list = await api.json('/blobs', BlobList, { query: { after: s.blobCursor } });
   let n = 0;
-  for (const b of list.blobs) {
-    if (await db.blobs.get(b.id)) continue;
-    const chunks: Blob[] = [];
-    let bytes = 0;
-    for (let i = 0; i < b.chunks; i++) {
-      const data = await api.bytes(`/blobs/${b.id}/chunks/${i}`);
-      bytes += data.length;
-      chunks.push(new Blob([data]));
+  let cursor = s.blobCursor;
+  for (;;) {
+    const list = await api.json('/blobs', BlobList, { query: { after: cursor } });
+    for (const b of list.blobs) {
+      if (await db.blobs.get(b.id)) continue;
+      const chunks: Blob[] = [];
+      let bytes = 0;
+      for (let i = 0; i < b.chunks; i++) {
+        const data = await api.bytes(`/blobs/${b.id}/chunks/${i}`);
+        bytes += data.length;
+        chunks.push(new Blob([data]));
+      }
+      // All chunks of a blob commit together: a cut download is simply fetched again.
+      await db.transaction('rw', db.chunks, db.blobs, async () => {
+        await db.chunks.bulkPut(chunks.map((data, index) => ({ blob: b.id, index, data })));
+        await db.blobs.put({ id: b.id, partition: b.group, chunks: b.chunks, epoch: b.epoch, bytes });
+      });
+      n++;
     }
-    await db.transaction('rw', db.chunks, db.blobs, async () => {
-      await db.chunks.bulkPut(chunks.map((data, index) => ({ blob: b.id, index, data })));
-      await db.blobs.put({ id: b.id, partition: b.group, chunks: b.chunks, epoch: b.epoch, bytes });
-    });
-    n++;
+    cursor = list.cursor;
+    await db.serverSessions.update(s.userId, { blobCursor: cursor });
+    if (!list.more) return n;
   }
-  await db.serverSessions.update(s.userId, { blobCursor: list.cursor });
-  return n;
 }
