@@ -3,7 +3,7 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { PASSWORD } from './support/app';
 import { photoWithRandomPayload } from './support/photo';
 import { listFiles } from './support/profile-scan';
-import { freshPostgres, pgDump } from './support/postgres';
+import { freshDatabase, pgDump } from '../support/postgres';
 import { testServer, type TestServer } from './support/server';
 
 /**
@@ -72,7 +72,7 @@ const backends = ['sqlite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [
 for (const backend of backends) {
   test.describe(`sync on ${backend}`, () => {
     let server: TestServer;
-    let pgDb: Awaited<ReturnType<typeof freshPostgres>> = null;
+    let pgDb: Awaited<ReturnType<typeof freshDatabase>> | null = null;
     let a: BrowserContext;
     let b: BrowserContext;
     let pageA: Page;
@@ -81,7 +81,7 @@ for (const backend of backends) {
 
     test.describe.configure({ mode: 'serial' });
     test.beforeAll(async ({ browser }) => {
-      pgDb = backend === 'postgres' ? await freshPostgres() : null;
+      pgDb = backend === 'postgres' ? await freshDatabase(process.env.TEST_DATABASE_URL!) : null;
       server = await testServer({ databaseUrl: pgDb?.url });
       await server.start();
       a = await browser.newContext();

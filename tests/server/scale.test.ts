@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { PullResponse, type ChangeOut } from '../../src/protocol/sync';
 import { TestDevice, type Answer } from './support/device';
 import { change, newAccountMaterial } from './support/harness';
-import { freePort, freshDatabase } from './support/postgres';
+import { freePort, freshDatabase } from '../support/postgres';
 
 /**
  * The scale path (DESIGN §7): two stateless server processes on one

@@ -1,9 +1,9 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../support/postgres';
 
 /**
  * The real sync server as a child process (tsx server/main.ts), on SQLite
@@ -24,17 +24,6 @@ export interface TestServer {
   stop(): Promise<void>;
   createUser(username: string): Promise<{ code: string; link: string }>;
   remove(): void;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function testServer(opts: { databaseUrl?: string } = {}): Promise<TestServer> {

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { PG_MISSING, startCluster } from './postgres';
+import { PG_MISSING, startCluster } from '../../support/postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {

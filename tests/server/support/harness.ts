@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import type { EnvelopeWire, KeyBundle, SessionResponse } from '../../../src/protocol/auth';
 import { buildApp } from '../../../server/app';
 import type { ServerConfig } from '../../../server/config';
-import { freshDatabase } from './postgres';
+import { freshDatabase } from '../../support/postgres';
 import { TestDevice, type Answer } from './device';
 
 export type DbKind = 'sqlite' | 'postgres';

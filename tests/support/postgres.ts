@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 
 /**
- * PostgreSQL for the server tests: TEST_DATABASE_URL when set (CI starts a
- * cluster), else a throwaway cluster in a temp dir on a free port, started
- * here and removed at the end. Each suite gets a fresh database in it.
+ * PostgreSQL for the server and e2e tests: TEST_DATABASE_URL when set (CI
+ * starts a cluster), else (server suite) a throwaway cluster in a temp dir on
+ * a free port, started here and removed at the end. Each suite gets a fresh
+ * database in it.
  */
 export const PG_MISSING = 'PostgreSQL server binaries not found: install them with `sudo apt-get install -y postgresql`.';
 
@@ -31,6 +32,12 @@ function pgBinDir(): string | undefined {
     /* none there */
   }
   return candidates.find((d) => existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
+}
+
+/** pg_dump of a database as text: what a stolen server backup would hold. */
+export function pgDump(url: string): string {
+  const bin = pgBinDir();
+  return execFileSync(bin ? join(bin, 'pg_dump') : 'pg_dump', ['--dbname', url, '--no-owner'], { encoding: 'latin1', maxBuffer: 1 << 30 });
 }
 
 export function freePort(): Promise<number> {
