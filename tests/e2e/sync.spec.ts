@@ -67,6 +67,29 @@ async function fieldOf(page: Page, name: string, label: string): Promise<string>
   return v;
 }
 
+/** Runs in the page: resolves with the outbox size once it is between 0 and `n` (a push is under way). */
+async function outboxShrinks(n: number): Promise<number> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const r = indexedDB.open('fieldvault');
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  const deadline = Date.now() + 60_000;
+  try {
+    while (Date.now() < deadline) {
+      const c = await new Promise<number>((resolve) => {
+        const r = db.transaction('outbox').objectStore('outbox').count();
+        r.onsuccess = () => resolve(r.result);
+      });
+      if (c > 0 && c < n) return c;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error('the outbox never shrank');
+  } finally {
+    db.close();
+  }
+}
+
 const backends = ['sqlite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])] as const;
 
 for (const backend of backends) {
@@ -107,6 +130,8 @@ for (const backend of backends) {
       await signInOnline(pageB, server.url, username);
       await expect(pageB.getByText('2 contacts')).toBeVisible({ timeout: 30_000 });
 
+      // Both offline for real: the server is gone (the service worker's fetches ignore context.setOffline).
+      await server.kill();
       await a.setOffline(true);
       await b.setOffline(true);
       await edit(pageA, 'Shared record', { Organisation: 'Org from A' });
@@ -114,6 +139,11 @@ for (const backend of backends) {
       await edit(pageA, 'Second record', { Notes: 'A wrote this' });
       await pageA.waitForTimeout(50);
       await edit(pageB, 'Second record', { Notes: 'B wrote this later' });
+      for (const page of [pageA, pageB]) {
+        await page.getByRole('link', { name: 'Settings' }).click();
+        await expect(page.getByTestId('sync-status')).toContainText('2 change(s) waiting to be sent.');
+      }
+      await server.start();
       await a.setOffline(false);
       await b.setOffline(false);
 
@@ -168,9 +198,10 @@ for (const backend of backends) {
       await pageA.getByRole('link', { name: 'Settings' }).click();
       await pageA.locator('#import-csv').setInputFiles({ name: 'bulk.csv', mimeType: 'text/csv', buffer: Buffer.from(['name,notes', ...rows].join('\n')) });
       await expect(pageA.getByText(`Imported ${n} contacts.`)).toBeVisible({ timeout: 120_000 });
-      await pageA.getByRole('button', { name: 'Sync now' }).click();
-      await pageA.waitForTimeout(300);
+      // Cut the server as soon as the first pushed batch has been accepted (the outbox starts shrinking).
+      const left = await pageA.evaluate(outboxShrinks, n);
       await server.kill();
+      expect(left).toBeGreaterThan(0);
       await server.start();
       await syncUntilSent(pageA);
       await syncUntilSent(pageB);

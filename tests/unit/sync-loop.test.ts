@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openVaultDb, type VaultDb } from '../../workers/common/db';
 import { Vault } from '../../workers/vault/vault';
 
@@ -11,7 +11,21 @@ import { Vault } from '../../workers/vault/vault';
  */
 const PW = 'correct horse battery';
 const open: { v: Vault; db: VaultDb }[] = [];
-afterEach(() => open.splice(0).forEach(({ v, db }) => (v.close(), db.close())));
+afterEach(() => {
+  vi.useRealTimers();
+  open.splice(0).forEach(({ v, db }) => (v.close(), db.close()));
+});
+
+/** Two devices of one user: B holds the account the way an online login leaves it. */
+async function pair(username: string) {
+  const tag = Math.random().toString(36).slice(2);
+  const a = device(`a-${tag}`);
+  const b = device(`b-${tag}`);
+  await a.v.createAccount(username, PW);
+  for (const t of ['accounts', 'groups', 'envelopes'] as const) await (b.db[t] as VaultDb['accounts']).bulkPut(await (a.db[t] as VaultDb['accounts']).toArray());
+  await b.v.unlock(username, PW);
+  return { a, b };
+}
 
 function device(name: string) {
   const d = { v: new Vault({ dbName: name }), db: openVaultDb(name) };
@@ -86,5 +100,36 @@ describe('sync between two devices of one user', () => {
     expect((await b.v.getRecord('contact', good.id)).values.name).toBe('Good');
     await expect(b.v.getRecord('contact', bad.id)).rejects.toMatchObject({ code: 'NotFound' });
     expect(await b.db.inbox.count()).toBe(0);
+  });
+
+  it('an edit wins over what it replaces even after the device clock went back', async () => {
+    const { a, b } = await pair('cat');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-23T12:00:00Z'));
+    const r = await a.v.putRecord('contact', { name: 'v1' });
+    await a.v.lock();
+    await a.v.unlock('cat', PW); // a fresh clock, as after a restart
+    vi.setSystemTime(new Date('2026-11-23T11:59:00Z')); // a minute in the past
+    await a.v.putRecord('contact', { name: 'v2' }, r.id);
+    await relay(a.db, b.db);
+    await b.v.applyInbox();
+    expect((await a.v.getRecord('contact', r.id)).values.name).toBe('v2');
+    expect((await b.v.getRecord('contact', r.id)).values.name).toBe('v2');
+  });
+
+  it('a change it cannot open yet stays in the inbox, and new changes do not claim to have seen it', async () => {
+    const { a, b } = await pair('dan');
+    await a.v.putRecord('contact', { name: 'first' });
+    const [row] = await relay(a.db, b.db);
+    const group = row!.group;
+    // A change of a later epoch whose envelope has not arrived, ahead of one B can open.
+    await b.db.inbox.put({ seq: 10_000, changeId: crypto.randomUUID(), group, recordId: crypto.randomUUID(), epoch: 2, deviceId: 'x', data: row!.data });
+    await b.db.inbox.put({ ...(await b.db.inbox.where('group').equals(group).first())!, seq: 10_001, changeId: crypto.randomUUID() });
+    await b.v.applyInbox();
+    expect((await b.db.inbox.toArray()).map((r) => r.seq)).toEqual([10_000]);
+    expect((await b.db.groups.get(group))!.appliedSeq).toBe(9_999);
+    await b.v.putRecord('contact', { name: 'made on B' });
+    const [out] = await b.db.outbox.toArray();
+    expect(out!.baseSeq).toBeLessThan(10_000);
   });
 });

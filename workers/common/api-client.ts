@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { VaultError, type ErrorCode } from '../../src/lib/errors';
 import { API_PREFIX, ApiError } from '../../src/protocol/common';
-import { createDpopProof } from '../../src/protocol/dpop';
+import { DPOP_MAX_SKEW_SECONDS, createDpopProof } from '../../src/protocol/dpop';
 import type { DeviceKey } from './device-key';
 
 /**
@@ -17,6 +17,14 @@ export interface CallOptions {
   body?: unknown;
   signal?: AbortSignal;
 }
+
+/**
+ * Server time minus this device's clock, learned from a refused proof: a
+ * field tablet whose clock drifted must still be able to sign requests the
+ * server accepts (DPoP proofs carry the time they were made).
+ */
+let clockOffsetMs = 0;
+const MAX_SKEW_MS = DPOP_MAX_SKEW_SECONDS * 1000;
 
 const SERVER_CODES: Partial<Record<z.infer<typeof ApiError>['error'], ErrorCode>> = {
   EnrollmentInvalid: 'EnrollmentInvalid',
@@ -50,7 +58,7 @@ export class ApiClient {
     return new Uint8Array(await (await this.send(path, opts)).arrayBuffer());
   }
 
-  async send(path: string, opts: CallOptions = {}): Promise<Response> {
+  async send(path: string, opts: CallOptions = {}, retried = false): Promise<Response> {
     const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');
     const url = new URL(API_PREFIX + path, this.origin);
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, String(v));
@@ -58,7 +66,13 @@ export class ApiClient {
     const body: Uint8Array<ArrayBuffer> | string | undefined =
       opts.body === undefined ? undefined : raw ? (opts.body as Uint8Array<ArrayBuffer>) : JSON.stringify(opts.body);
     const headers: Record<string, string> = {
-      DPoP: await createDpopProof(this.device.privateKey, this.device.jwk, { method, url: url.origin + url.pathname, token: this.token, body }),
+      DPoP: await createDpopProof(this.device.privateKey, this.device.jwk, {
+        method,
+        url: url.origin + url.pathname,
+        token: this.token,
+        body,
+        now: Date.now() + clockOffsetMs,
+      }),
     };
     if (this.token) headers.Authorization = `DPoP ${this.token}`;
     if (body !== undefined) headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
@@ -71,6 +85,14 @@ export class ApiClient {
     }
     if (res.ok) return res;
     const err = ApiError.safeParse(await res.json().catch(() => undefined));
+    const serverNow = Date.parse(res.headers.get('Date') ?? '');
+    if (res.status === 401 && err.success && err.data.error === 'ProofInvalid' && !retried && Number.isFinite(serverNow)) {
+      const offset = serverNow - Date.now();
+      if (Math.abs(offset - clockOffsetMs) > MAX_SKEW_MS / 2) {
+        clockOffsetMs = offset;
+        return this.send(path, opts, true);
+      }
+    }
     if (res.status === 401) throw new VaultError(this.token ? 'SessionExpired' : 'WrongPassword');
     if (res.status === 429) throw new VaultError('RateLimited');
     const code = err.success ? SERVER_CODES[err.data.error] : undefined;

@@ -35,15 +35,22 @@ export async function runSync(db: VaultDb, origin: string): Promise<SyncReport> 
   const sessions = device ? await db.serverSessions.toArray() : [];
   for (const s of sessions) {
     const api = new ApiClient(origin, device!, s.token);
-    try {
-      report.pushed += await push(db, api, s);
-      await contact(db);
-      report.blobsUp += await uploadBlobs(db, api, s);
-      report.pulled += await pull(db, api, s);
-      report.blobsDown += await downloadBlobs(db, api, s);
-    } catch (e) {
-      report.error = e instanceof VaultError ? e.code : 'ServerError';
-    }
+    // Each step runs even if an earlier one failed: a refused push must not stop this device from pulling.
+    const step = async (run: () => Promise<number>, into: keyof Omit<SyncReport, 'error'>) => {
+      try {
+        report[into] += await run();
+      } catch (e) {
+        report.error ??= e instanceof VaultError ? e.code : 'ServerError';
+      }
+    };
+    await step(() => push(db, api, s), 'pushed');
+    await step(() => uploadBlobs(db, api, s), 'blobsUp');
+    await step(async () => {
+      const n = await pull(db, api, s);
+      await contact(db); // only a server that answered counts as contact
+      return n;
+    }, 'pulled');
+    await step(() => downloadBlobs(db, api, s), 'blobsDown');
   }
   if (sessions.length) {
     const now = Date.now();

@@ -72,6 +72,8 @@ export interface SyncStatus {
   lastContact: number | null;
   /** Stable error code of the last failed sync (see src/lib/errors.ts), or null. */
   lastError: string | null;
+  /** Changes from the server that failed their integrity check since unlock (not applied). */
+  rejected: number;
 }
 
 export interface VaultApi {

@@ -44,16 +44,26 @@ export class BlobStore {
     const count = Math.max(1, Math.ceil(file.size / CHUNK_BYTES));
     const chunks: Blob[] = new Array(count);
     let bytes = 0;
+    // One read per PARALLEL chunks (each Blob read is a round trip to the
+    // browser's blob store), and the next group is read while this one is
+    // sealed. At most two groups of plaintext are in memory.
+    const readGroup = (start: number) => {
+      const r = file.slice(start * CHUNK_BYTES, (start + PARALLEL) * CHUNK_BYTES).arrayBuffer();
+      r.catch(() => undefined); // surfaced when its turn comes
+      return r;
+    };
+    let next = readGroup(0);
     for (let start = 0; start < count; start += PARALLEL) {
+      const group = new Uint8Array(await next);
+      if (start + PARALLEL < count) next = readGroup(start + PARALLEL);
       const batch = [];
       for (let i = start; i < Math.min(count, start + PARALLEL); i++) {
+        const plain = group.subarray((i - start) * CHUNK_BYTES, (i - start + 1) * CHUNK_BYTES);
         batch.push(
-          (async () => {
-            const plain = await file.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES).arrayBuffer();
-            const sealed = await seal(key, plain, chunkAad(this.partition, id, i, i === count - 1));
+          seal(key, plain, chunkAad(this.partition, id, i, i === count - 1)).then((sealed) => {
             chunks[i] = new Blob([sealed]);
             bytes += sealed.length;
-          })(),
+          }),
         );
       }
       await Promise.all(batch);
@@ -73,9 +83,9 @@ export class BlobStore {
   }
 
   /**
-   * Decrypted bytes as a stream, chunk by chunk (the next chunk is fetched
-   * while the current one is consumed). A damaged or missing chunk errors the
-   * stream with Tampered naming it.
+   * Decrypted bytes as a stream, chunk by chunk (the next PARALLEL chunks are
+   * fetched and decrypted while the current one is consumed). A damaged or
+   * missing chunk errors the stream with Tampered naming it.
    */
   read(meta: AttachmentMeta): ReadableStream<Uint8Array> {
     let index = 0;
@@ -93,14 +103,17 @@ export class BlobStore {
       const sealed = new Uint8Array(await row.data.arrayBuffer());
       return open(key, sealed, chunkAad(this.partition, meta.id, i, i === meta.chunks - 1), what);
     };
-    let next: Promise<Uint8Array> | undefined;
+    const ahead: Promise<Uint8Array>[] = [];
+    let fetched = 0;
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         try {
-          const current = next ?? fetchChunk(index);
-          next = index + 1 < meta.chunks ? fetchChunk(index + 1) : undefined;
-          next?.catch(() => undefined); // surfaced when its turn comes
-          controller.enqueue(await current);
+          while (fetched < meta.chunks && ahead.length <= PARALLEL) {
+            const p = fetchChunk(fetched++);
+            p.catch(() => undefined); // surfaced when its turn comes
+            ahead.push(p);
+          }
+          controller.enqueue(await ahead.shift()!);
           index++;
           if (index >= meta.chunks) controller.close();
         } catch (e) {

@@ -20,21 +20,35 @@ export interface ApplyResult {
  * Applies pulled changes of one group to its pages (DESIGN §6): decrypt,
  * merge per field with the local record, re-encrypt the pages. The inbox
  * rows are deleted in the same transaction as the pages, so a crash repeats
- * a batch (merging is idempotent) but never loses one. The group's applied
- * sequence (the base of new local changes) moves only after a whole batch.
+ * a batch (merging is idempotent) but never loses one.
+ *
+ * Changes this member cannot apply yet (an epoch whose key it does not hold,
+ * a format from a newer app version) stay in the inbox. The group's applied
+ * sequence, which new local changes send as "seen up to here", stops below
+ * the first change that was not merged: a device must never let the server
+ * compact away a change it did not incorporate.
  */
 export async function applyInbox(db: VaultDb, group: string, pages: PageStore, keys: RecordKeys, clock: HlcClock): Promise<ApplyResult> {
   const result: ApplyResult = { changed: new Map(), applied: 0, rejected: [] };
+  let after = -1;
+  let firstUnmerged = Infinity;
+  let top = 0;
   for (;;) {
-    const rows: InboxRow[] = await db.inbox.where('group').equals(group).limit(BATCH).toArray();
-    if (!rows.length) return result;
+    const rows: InboxRow[] = await db.inbox
+      .where('group')
+      .equals(group)
+      .filter((r) => r.seq > after)
+      .limit(BATCH)
+      .toArray();
+    if (!rows.length) break;
+    after = rows[rows.length - 1]!.seq;
+    top = Math.max(top, after);
     const byCollection = new Map<string, { rows: InboxRow[]; records: SyncedRecord['record'][] }>();
-    const bad: number[] = [];
+    const tampered: number[] = [];
     for (const row of rows) {
       const key = keys.byEpoch.get(row.epoch);
       if (!key) {
-        // An epoch this member cannot open (e.g. written after they were removed): not ours to apply.
-        bad.push(row.seq);
+        firstUnmerged = Math.min(firstUnmerged, row.seq); // kept: its envelope may arrive later
         continue;
       }
       try {
@@ -45,7 +59,9 @@ export async function applyInbox(db: VaultDb, group: string, pages: PageStore, k
         byCollection.set(collection, entry);
       } catch (e) {
         if (!isVaultError(e)) throw e;
-        bad.push(row.seq);
+        firstUnmerged = Math.min(firstUnmerged, row.seq);
+        if (e.code === 'UnsupportedVersion') continue; // kept for a newer app version
+        tampered.push(row.seq);
         result.rejected.push(e.detail ?? `change ${row.changeId}`);
       }
     }
@@ -67,12 +83,15 @@ export async function applyInbox(db: VaultDb, group: string, pages: PageStore, k
       result.changed.set(collection, ids);
       result.applied += done.length;
     }
-    // Only now, with the whole batch in the pages, may new local changes claim to have seen it.
-    const top = Math.max(...rows.map((r) => r.seq));
-    await db.transaction('rw', db.inbox, db.groups, async () => {
-      if (bad.length) await db.inbox.bulkDelete(bad);
-      const g = await db.groups.get(group);
-      if (g && (g.appliedSeq ?? 0) < top) await db.groups.update(group, { appliedSeq: top });
-    });
+    if (tampered.length) await db.inbox.bulkDelete(tampered);
   }
+  // Rows kept from earlier passes cap the applied sequence as well.
+  const kept = await db.inbox.where('group').equals(group).first();
+  if (kept) firstUnmerged = Math.min(firstUnmerged, kept.seq);
+  const applied = Math.min(top, firstUnmerged - 1);
+  await db.transaction('rw', db.groups, async () => {
+    const g = await db.groups.get(group);
+    if (g && (g.appliedSeq ?? 0) < applied) await db.groups.update(group, { appliedSeq: applied });
+  });
+  return result;
 }

@@ -4,7 +4,7 @@ import type { OutboxRow, PageRow, VaultDb } from '../common/db';
 import type { PageKey } from './crypto/keys';
 import { INITIAL_HASH_STATE, nextSplit, pageCount, pageOf, type HashState } from './linear-hash';
 import type { Mutex } from './mutex';
-import { PageCache, type CachedPage } from './page-cache';
+import { PageCache, cachedPage, type CachedPage } from './page-cache';
 import { describeSlot, openJson, readHeader, sealJson, type Slot } from './page-format';
 import { decodeRecords, encodeRecords, encodedSize } from './record-codec';
 
@@ -47,7 +47,13 @@ export interface Mutation<R> {
  * entries sealed from the records put, and inbox entries the write applied.
  */
 export interface SyncWrites {
-  outbox?: (put: readonly StoredRecord[]) => Promise<OutboxRow[]>;
+  /**
+   * Seals outbox entries for the records put. Their base sequence is filled
+   * in inside the page transaction, from the group row (the partition), so
+   * it is exactly what the committed pages reflect and costs no extra
+   * transaction per write.
+   */
+  outbox?: (put: readonly StoredRecord[]) => Promise<Omit<OutboxRow, 'baseSeq'>[]>;
   inboxDone?: readonly number[];
 }
 
@@ -122,7 +128,7 @@ export class PageStore {
         const rows = await next;
         if (start + SCAN_BATCH_PAGES < n) next = read(start + SCAN_BATCH_PAGES);
         const pages = await this.decodePageRange(collection, manifest, start, Math.min(n, start + SCAN_BATCH_PAGES), rows, damaged);
-        for (const p of pages) visit(p.values());
+        for (const p of pages) visit(p);
       }
       return { damaged };
     });
@@ -233,7 +239,7 @@ export class PageStore {
     const { current: epoch } = this.keys;
     const key = this.currentKey();
     const dirtyList = [...dirty];
-    const sealed = await Promise.all(
+    const pagesSealed = Promise.all(
       dirtyList.map(async (p) => {
         const json = encodeRecords(working.get(p)!.values());
         const g = gens[p]! + 1;
@@ -243,20 +249,32 @@ export class PageStore {
     );
     const next: Manifest = { v: 1, level: state.level, split: state.split, count, bytes, gens };
     const nextGen = generation + 1;
-    const manifestData = await sealJson(key, this.slot(collection, null), epoch, nextGen, JSON.stringify(next));
-    const outbox = sync.outbox ? await sync.outbox(put) : [];
+    // Pages, manifest and outbox entries are sealed concurrently: each await
+    // is a trip to WebCrypto's threads, and a single put would pay three in a row.
+    const [sealed, manifestData, outbox] = await Promise.all([
+      pagesSealed,
+      sealJson(key, this.slot(collection, null), epoch, nextGen, JSON.stringify(next)),
+      sync.outbox ? sync.outbox(put) : [],
+    ]);
 
     try {
-      await this.db.transaction('rw', [this.db.pages, this.db.manifests, this.db.outbox, this.db.inbox], async () => {
-        const row = await this.db.manifests.get([this.partition, collection]);
+      const tables = [this.db.pages, this.db.manifests, this.db.outbox, this.db.inbox, this.db.groups];
+      await this.db.transaction('rw', tables, async () => {
+        const [row, group] = await Promise.all([
+          this.db.manifests.get([this.partition, collection]),
+          outbox.length ? this.db.groups.get(this.partition) : undefined,
+        ]);
         const stored = row ? readHeader(row.data, this.slot(collection, null)).generation : 0;
         if (stored !== generation) throw new Stale();
-        await this.db.pages.bulkPut(
-          sealed.map(({ p, data }) => ({ partition: this.partition, collection, page: p, data })),
-        );
-        await this.db.manifests.put({ partition: this.partition, collection, data: manifestData });
-        if (outbox.length) await this.db.outbox.bulkAdd(outbox);
-        if (sync.inboxDone?.length) await this.db.inbox.bulkDelete([...sync.inboxDone]);
+        const baseSeq = group?.appliedSeq ?? 0;
+        // Issued together: IndexedDB runs a transaction's requests in order
+        // anyway, and not awaiting each one saves a round trip per request.
+        await Promise.all([
+          this.db.pages.bulkPut(sealed.map(({ p, data }) => ({ partition: this.partition, collection, page: p, data }))),
+          this.db.manifests.put({ partition: this.partition, collection, data: manifestData }),
+          outbox.length ? this.db.outbox.bulkAdd(outbox.map((o) => ({ ...o, baseSeq }))) : undefined,
+          sync.inboxDone?.length ? this.db.inbox.bulkDelete([...sync.inboxDone]) : undefined,
+        ]);
       });
     } catch (e) {
       if (e instanceof Stale) throw e;
@@ -267,7 +285,7 @@ export class PageStore {
     // Committed: only now does in-memory state follow.
     this.manifests.set(collection, { generation: nextGen, manifest: next });
     for (const { p, g, json } of sealed)
-      this.cache.set(this.cacheKey(collection, p), { generation: g, records: working.get(p)!, bytes: json.length });
+      this.cache.set(this.cacheKey(collection, p), cachedPage(g, [...working.get(p)!.values()], json.length, working.get(p)!));
     return result;
   }
 
@@ -316,9 +334,7 @@ export class PageStore {
       } catch {
         throw new VaultError('Tampered', `${describeSlot(slot)} content`);
       }
-      const records = new Map<string, StoredRecord>();
-      for (const r of list) records.set(r.id, r);
-      const entry: CachedPage = { generation: expected, records, bytes: data.length };
+      const entry = cachedPage(expected, list, data.length);
       if (scanning) this.cache.offer(this.cacheKey(collection, page), entry);
       else this.cache.set(this.cacheKey(collection, page), entry);
       return entry;
@@ -329,10 +345,10 @@ export class PageStore {
     const g = m.gens[page] ?? 0;
     if (g === 0) return new Map();
     const hit = this.cache.get(this.cacheKey(collection, page), g);
-    if (hit) return hit.records;
+    if (hit) return hit.byId();
     const row = await this.db.pages.get([this.partition, collection, page]);
     if (!row) throw new VaultError('Tampered', `${describeSlot(this.slot(collection, page))} is missing`);
-    return (await this.decodePage(collection, page, g, row.data as Uint8Array<ArrayBuffer>)).records;
+    return (await this.decodePage(collection, page, g, row.data as Uint8Array<ArrayBuffer>)).byId();
   }
 
   /** Stored rows of pages [start, end) in one ranged read, or null when every page is cached. */
@@ -363,15 +379,15 @@ export class PageStore {
     end: number,
     rows: Map<number, PageRow> | null,
     damaged: string[],
-  ): Promise<ReadonlyMap<string, StoredRecord>[]> {
-    const out: ReadonlyMap<string, StoredRecord>[] = [];
+  ): Promise<(readonly StoredRecord[])[]> {
+    const out: (readonly StoredRecord[])[] = [];
     const pending: Promise<void>[] = [];
     for (let p = start; p < end; p++) {
       const g = m.gens[p] ?? 0;
       if (g === 0) continue;
       const hit = this.cache.get(this.cacheKey(collection, p), g);
       if (hit) {
-        out.push(hit.records);
+        out.push(hit.list);
         continue;
       }
       const row = rows ? rows.get(p) : await this.db.pages.get([this.partition, collection, p]);
@@ -381,7 +397,7 @@ export class PageStore {
       }
       pending.push(
         this.decodePage(collection, p, g, row.data as Uint8Array<ArrayBuffer>, true).then(
-          (e) => void out.push(e.records),
+          (e) => void out.push(e.list),
           (e: unknown) => {
             if (e instanceof VaultError && e.code === 'Tampered') damaged.push(e.detail ?? describeSlot(this.slot(collection, p)));
             else throw e;

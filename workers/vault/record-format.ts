@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { StoredRecord } from '../../src/domain/record';
 import { VaultError } from '../../src/lib/errors';
 import { fromUtf8, utf8 } from '../../src/lib/bytes';
@@ -22,6 +23,26 @@ export interface SyncedRecord {
   record: StoredRecord;
 }
 
+/** HLC stamp: 13 hex wall + 4 hex counter + device id (src/domain/hlc.ts). */
+const Stamp = z.string().regex(/^[0-9a-f]{17}[0-9A-Za-z_-]{1,64}$/);
+/**
+ * What a decrypted change must look like before it is merged: authentic
+ * (it decrypted under the group key) is not the same as well-formed (an
+ * older or buggy app version may have written it).
+ */
+const SyncedRecordShape = z.object({
+  t: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  r: z.object({
+    id: z.string().uuid(),
+    f: z.record(z.string(), z.tuple([z.unknown(), Stamp])),
+    c: Stamp,
+    u: Stamp,
+    d: Stamp.optional(),
+    z: Stamp.optional(),
+    by: z.string().max(100),
+  }),
+});
+
 const aad = (group: string, id: string, epoch: number) => utf8(`fv1/record|${group}|${id}|${epoch}`);
 
 export function sealRecord(key: RecordKey, group: string, epoch: number, collection: string, record: StoredRecord): Promise<Uint8Array<ArrayBuffer>> {
@@ -44,12 +65,14 @@ export async function openRecord(
   if (data.length < 1) throw new VaultError('Tampered', `${what} is empty`);
   if (data[0] !== RECORD_FORMAT_VERSION) throw new VaultError('UnsupportedVersion', `${what} format v${data[0]}`);
   const plain = await open(key, data, aad(group, recordId, epoch), what, 1);
+  let json: unknown;
   try {
     const len = new DataView(plain.buffer, plain.byteOffset).getUint32(0);
-    const v = JSON.parse(fromUtf8(plain.subarray(4, 4 + len))) as { t: unknown; r: StoredRecord };
-    if (typeof v.t !== 'string' || !v.r || v.r.id !== recordId) throw new Error('shape');
-    return { collection: v.t, record: v.r };
+    json = JSON.parse(fromUtf8(plain.subarray(4, 4 + len)));
   } catch {
     throw new VaultError('Tampered', `${what} content`);
   }
+  const v = SyncedRecordShape.safeParse(json);
+  if (!v.success || v.data.r.id !== recordId) throw new VaultError('Tampered', `${what} content`);
+  return { collection: v.data.t, record: v.data.r as StoredRecord };
 }

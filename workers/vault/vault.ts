@@ -60,6 +60,8 @@ export class Vault implements VaultApi {
   private current: Session | null = null;
   private syncChannel: BroadcastChannel | null = null;
   private applying: Promise<number> = Promise.resolve(0);
+  /** What failed its integrity check in the inbox, named (never content), for the UI. */
+  private rejected: string[] = [];
 
   constructor(private readonly opts: VaultOptions = {}) {
     this.db = openVaultDb(opts.dbName ?? DB_NAME);
@@ -118,11 +120,10 @@ export class Vault implements VaultApi {
     const s = this.require();
     const part = this.partition(s);
     const rid = id ?? crypto.randomUUID();
-    const stamp = s.clock.tick();
     const { view, orphaned } = await part.pages.mutate(t.name, [rid], (existing) => {
       const old = existing.get(rid);
       if (id !== undefined && (!old || old.d)) throw new VaultError('NotFound');
-      const next = applyEdit(old, rid, clean, stamp, s.account.userId);
+      const next = applyEdit(old, rid, clean, stampAfter(s.clock, old), s.account.userId);
       return { put: [next], result: { view: toView(t.name, next), orphaned: removedAttachments(t, old, next) } };
     }, this.outbox(part, t.name));
     await this.afterWrite(part, t.name, [rid], orphaned);
@@ -146,7 +147,7 @@ export class Vault implements VaultApi {
       const gone: string[] = [];
       for (const c of cleaned) {
         const old = existing.get(c.id);
-        const next = applyEdit(old, c.id, c.values, s.clock.tick(), s.account.userId);
+        const next = applyEdit(old, c.id, c.values, stampAfter(s.clock, old), s.account.userId);
         put.push(next);
         gone.push(...removedAttachments(t, old, next));
       }
@@ -167,11 +168,10 @@ export class Vault implements VaultApi {
     const t = this.type(type);
     const s = this.require();
     const part = this.partition(s);
-    const stamp = s.clock.tick();
     const orphaned = await part.pages.mutate(t.name, [id], (existing) => {
       const old = existing.get(id);
       if (!old || old.d) throw new VaultError('NotFound');
-      const dead = tombstone(old, stamp, s.account.userId);
+      const dead = tombstone(old, stampAfter(s.clock, old), s.account.userId);
       return { put: [dead], result: removedAttachments(t, old, dead) };
     }, this.outbox(part, t.name));
     await this.afterWrite(part, t.name, [id], orphaned);
@@ -238,6 +238,7 @@ export class Vault implements VaultApi {
       lastSync: status?.lastSync ?? null,
       lastContact: status?.lastContact ?? null,
       lastError: status?.lastError ?? null,
+      rejected: this.rejected.length,
     };
   }
 
@@ -260,6 +261,7 @@ export class Vault implements VaultApi {
       const r = await applyInbox(this.db, part.group, part.pages, part.records, s.clock);
       if (this.current !== s) return applied; // locked meanwhile
       applied += r.applied;
+      this.rejected.push(...r.rejected);
       for (const [collection, ids] of r.changed) this.changed(part, collection, ids);
     }
     return applied;
@@ -368,7 +370,7 @@ export class Vault implements VaultApi {
 
   /** Outbox entries for writes to a partition's collection (DESIGN §6). */
   private outbox(part: Partition, collection: string): SyncWrites {
-    return { outbox: outboxEntries(this.db, part.group, part.records, collection) };
+    return { outbox: outboxEntries(part.group, part.records, collection) };
   }
 
   private notify(e: ChangeEvent): void {
@@ -380,6 +382,17 @@ export class Vault implements VaultApi {
       }
     }
   }
+}
+
+/**
+ * A stamp later than every stamp the record carries. Taken inside the write
+ * (under the partition's Web Lock, on the freshest pages), so an edit wins
+ * over what it replaces even if this device's clock went back since, or
+ * another tab of this device stamped the record in the same millisecond.
+ */
+function stampAfter(clock: HlcClock, old: StoredRecord | undefined): string {
+  if (old) clock.observe(old.u);
+  return clock.tick();
 }
 
 /** Attachment ids referenced by `old` but no longer by `next`: their chunks can go. */

@@ -27,6 +27,11 @@ export function SyncPanel() {
         Last synced {ago(s.lastSync)}. {s.pending === 0 ? 'Everything is sent.' : `${s.pending} change(s) waiting to be sent.`}
         {s.incoming > 0 && ` ${s.incoming} change(s) received, being applied.`}
       </p>
+      {s.rejected > 0 && (
+        <p class="error" role="alert">
+          {s.rejected} change(s) from the server failed their integrity check and were not applied.
+        </p>
+      )}
       {s.lastError && (
         <p class="error" role="alert">
           The last sync did not finish: {ERROR_MESSAGES[s.lastError as ErrorCode] ?? s.lastError}
