@@ -38,6 +38,14 @@ function fieldSchema(f: FieldDef): z.ZodType<FieldValue | undefined> {
   }
 }
 
+/** Schemas are built once per field definition: bulk imports validate thousands of records. */
+const schemas = new WeakMap<FieldDef, z.ZodType<FieldValue | undefined>>();
+function schemaOf(f: FieldDef): z.ZodType<FieldValue | undefined> {
+  let s = schemas.get(f);
+  if (!s) schemas.set(f, (s = fieldSchema(f)));
+  return s;
+}
+
 const isEmpty = (v: unknown) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
 
 /**
@@ -58,7 +66,7 @@ export function validateRecord(
       if (f.required) errors[f.name] = `${f.label} is required.`;
       continue;
     }
-    const r = fieldSchema(f).safeParse(v);
+    const r = schemaOf(f).safeParse(v);
     if (r.success) out[f.name] = r.data as FieldValue;
     else errors[f.name] = r.error.issues[0]?.message ?? `${f.label} is not valid.`;
   }

@@ -9,7 +9,7 @@ interface WorkerApi extends VaultSubject {
   init(init: SubjectInit): Promise<void>;
 }
 
-const live = new Map<number, { worker: Worker; api: Remote<WorkerApi> }>();
+const live = new Map<number, { worker: Worker; api: Remote<WorkerApi>; died: Promise<never> }>();
 let nextHandle = 1;
 
 function start(kind: SubjectKind): Worker {
@@ -34,14 +34,14 @@ const bench: BenchPage = {
     died.catch(() => undefined);
     await Promise.race([api.init(init), died]);
     const handle = nextHandle++;
-    live.set(handle, { worker, api });
+    live.set(handle, { worker, api, died });
     return handle;
   },
   async call(handle, method, args) {
     const w = live.get(handle);
     if (!w) throw new Error(`no worker ${handle}`);
     const fn = (w.api as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!;
-    return Promise.race([fn(...args), failure(w.worker)]);
+    return Promise.race([fn(...args), w.died]);
   },
   terminate(handle) {
     live.get(handle)?.worker.terminate();

@@ -53,8 +53,10 @@ export interface VaultSubject extends Subject {
   unlockTimed(): Promise<UnlockTiming>;
   /** putAttachment then readAttachment (stream drained) of a `mib` MiB file. */
   attachment(mib: number): Promise<ThroughputTiming>;
-  /** Bare WebCrypto AES-256-GCM over `mib` MiB in the vault's chunk size: the ceiling for `attachment`. */
+  /** Bare WebCrypto AES-256-GCM over `mib` MiB in the vault's chunk size: a ceiling for `attachment`. */
   webcrypto(mib: number): Promise<ThroughputTiming & { one_shot_ms: number }>;
+  /** Bare IndexedDB Blob chunks (no crypto) of `mib` MiB: the other ceiling for `attachment`. */
+  idbBlobs(mib: number): Promise<ThroughputTiming>;
 }
 
 export type SubjectKind = 'vault' | 'dexie';

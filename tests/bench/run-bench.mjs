@@ -5,8 +5,8 @@
  * for plain Dexie in the same run, prints a table and writes
  * bench/results.json. See tests/bench/README.md.
  *
- *   node tests/bench/run-bench.mjs [--page-kib 16,64] [--sizes 10000,100000]
- *                                  [--reps 3] [--timeout-min 20] [--out bench/results.json]
+ *   node tests/bench/run-bench.mjs [--page-kib 16,64] [--sizes 10000,100000] [--batch 1000]
+ *                                  [--reps 5] [--timeout-min 20] [--out bench/results.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { build } from 'vite';
-import { serveStatic } from './serve.mjs';
+import { serveStatic } from '../support/static-server.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -24,7 +24,8 @@ const { values: opt } = parseArgs({
   options: {
     'page-kib': { type: 'string', default: '16,64' },
     sizes: { type: 'string', default: '10000,100000' },
-    reps: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '1000' },
+    reps: { type: 'string', default: '5' },
     'timeout-min': { type: 'string', default: '20' },
     out: { type: 'string', default: 'bench/results.json' },
   },
@@ -37,7 +38,7 @@ const BIG = SIZES.at(-1);
 if (!PAGE_KIB.length || !SIZES.length) throw new Error('--page-kib and --sizes need at least one number each');
 
 /** Fixed workload (documented in README.md). */
-const BATCH = 1000;
+const BATCH = Math.max(1, Number(opt.batch) || 1000);
 const GETS = 1000;
 const SINGLE_PUTS = 200;
 const ATTACHMENT_MIB = 20;
@@ -95,7 +96,7 @@ function driver(page) {
 
 function checkSame(what, subject, got) {
   const want = answers[what];
-  if (!want) answers[what] = { ...got, by: subject.key };
+  if (!want) answers[what] = { total: got.total, first: got.first, by: subject.key };
   else if (want.total !== got.total || want.first !== got.first)
     throw new Error(`${what}: ${subject.key} found ${got.total} (first ${got.first}), ${want.by} found ${want.total} (first ${want.first})`);
 }
@@ -155,14 +156,16 @@ async function runCases(withWorker) {
       log(`reads ${s.key} rep ${rep + 1}/${REPS}: scan ${samples[s.key].scan_cold.at(-1).toFixed(0)} ms cold, search ${samples[s.key].search_cold.at(-1).toFixed(0)} ms cold, ${GETS} gets ${samples[s.key].get_cold.at(-1).toFixed(0)} ms cold`);
     }
 
-  // Writes after the reads, so they do not change what the reads saw.
-  for (const s of SUBJECTS)
-    await withWorker(s, dbName(s, BIG, 0), async (call) => {
-      await call('open');
-      const { ms } = await call('singlePutStrict', BIG, SINGLE_PUTS);
-      add(s, 'single_put', ms);
-      log(`single_put_strict ${s.key}: ${ms.toFixed(0)} ms`);
-    });
+  // Writes after the reads, so they do not change what the reads saw; new
+  // records each rep, from a fresh worker (cold pages, as after opening the app).
+  for (let rep = 0; rep < REPS; rep++)
+    for (const s of SUBJECTS)
+      await withWorker(s, dbName(s, BIG, 0), async (call) => {
+        await call('open');
+        const { ms } = await call('singlePutStrict', BIG + rep * SINGLE_PUTS, SINGLE_PUTS);
+        add(s, 'single_put', ms);
+        log(`single_put_strict ${s.key} rep ${rep + 1}/${REPS}: ${ms.toFixed(0)} ms`);
+      });
 
   // Attachment chunks do not depend on the page size: measured once, on the first page size's vault.
   const v = SUBJECTS.find((s) => s.kind === 'vault');
@@ -171,12 +174,14 @@ async function runCases(withWorker) {
     for (let rep = 0; rep < REPS; rep++) {
       const a = await call('attachment', ATTACHMENT_MIB);
       const w = await call('webcrypto', ATTACHMENT_MIB);
+      const b = await call('idbBlobs', ATTACHMENT_MIB);
       add(v, 'attach_write', a.write_ms);
       add(v, 'attach_read', a.read_ms);
       add(v, 'attach_total', a.write_ms + a.read_ms);
       add(v, 'aes_total', w.write_ms + w.read_ms);
       add(v, 'aes_one_shot', w.one_shot_ms);
-      log(`attachment rep ${rep + 1}/${REPS}: write ${a.write_ms.toFixed(0)} ms, read ${a.read_ms.toFixed(0)} ms; bare AES-GCM ${(w.write_ms + w.read_ms).toFixed(0)} ms`);
+      add(v, 'blob_total', b.write_ms + b.read_ms);
+      log(`attachment rep ${rep + 1}/${REPS}: write ${a.write_ms.toFixed(0)} ms, read ${a.read_ms.toFixed(0)} ms; bare AES-GCM ${(w.write_ms + w.read_ms).toFixed(0)} ms; bare IndexedDB Blobs ${(b.write_ms + b.read_ms).toFixed(0)} ms`);
     }
   });
 }
@@ -223,6 +228,7 @@ function casesFor(vaultSubject) {
     mib: ATTACHMENT_MIB,
   };
   cases.webcrypto_aes_gcm_mb_s = { value: mbs(median(attach.aes_total)), one_shot_mb_s: mbs(median(attach.aes_one_shot)) };
+  cases.idb_blob_mb_s = { value: mbs(median(attach.blob_total)) };
   return cases;
 }
 
@@ -251,8 +257,9 @@ function report(results) {
   for (const [name, c] of Object.entries(cases))
     if ('ratio' in c)
       rows.push([name, c.vault_ms, c.dexie_ms, c.ratio, c.vault_warm_ms ?? '', c.dexie_warm_ms ?? '', c.ratio_warm ?? '', met(name)]);
-  const other = [['figure', 'value', 'target']];
-  for (const [name, c] of Object.entries(cases)) if ('value' in c) other.push([name, c.value, met(name)]);
+  const other = [['figure', 'value', 'unit', 'target']];
+  for (const [name, c] of Object.entries(cases))
+    if ('value' in c) other.push([name, c.value, name.endsWith('_mb_s') ? 'MiB/s (write+read)' : 'ms', met(name)]);
   const sizes = [['vault case (ms, cold)', ...PAGE_KIB.map((k) => `${k} KiB`)]];
   for (const name of Object.keys(cases).filter((n) => 'ratio' in cases[n]))
     sizes.push([name, ...PAGE_KIB.map((k) => `${results.page_sizes[k].cases[name].vault_ms} (${results.page_sizes[k].cases[name].ratio})`)]);

@@ -4,11 +4,11 @@
  */
 import { expose } from 'comlink';
 import { Vault } from '../../workers/vault/vault';
-import { CHUNK_BYTES } from '../../workers/vault/blob-store';
 import { deriveMasterSecret, newKdfParams } from '../../workers/vault/crypto/password-kdf';
 import { FILTER_ORGANISATION, SEARCH_WORD, contact, contactId, fileBytes, sampleIndexes } from './data';
 import type { Query, QueryResult } from '../../workers/vault/api';
 import type { Counted, SubjectInit, ThroughputTiming, UnlockTiming, VaultSubject } from './protocol';
+import { idbBlobCeiling, webcryptoCeiling } from './references';
 import { batches, timed } from './timing';
 
 const USER = 'bench-user';
@@ -16,6 +16,7 @@ const PASSWORD = 'correct horse battery staple';
 const TYPE = 'contact';
 
 let vault: Vault | undefined;
+let dbName = 'bench-vault';
 const v = (): Vault => vault ?? (() => { throw new Error('init first'); })();
 
 /** Drains a stream, keeping the chunks (as a viewer would) so the read is not optimised away. */
@@ -46,18 +47,10 @@ async function query(q: Query): Promise<Counted> {
   return { ...t, total: result!.total, first: result!.items[0]?.id ?? null };
 }
 
-/** Runs `fn` over [0, count) with at most `width` calls in flight, in order of start. */
-async function pooled(count: number, width: number, fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < count) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, count) }, lane));
-}
-
 const api: VaultSubject & { init(init: SubjectInit): Promise<void> } = {
-  async init({ dbName, pageKib }) {
-    vault = new Vault({ dbName, ...(pageKib ? { pageStore: { pageBytes: pageKib * 1024 } } : {}) });
+  async init(init) {
+    dbName = init.dbName;
+    vault = new Vault({ dbName, ...(init.pageKib ? { pageStore: { pageBytes: init.pageKib * 1024 } } : {}) });
   },
 
   async open() {
@@ -122,32 +115,9 @@ const api: VaultSubject & { init(init: SubjectInit): Promise<void> } = {
     return { write_ms, read_ms };
   },
 
-  async webcrypto(mib) {
-    const bytes = fileBytes(mib << 20, 0xc0ffee);
-    const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-    const n = Math.ceil(bytes.length / CHUNK_BYTES);
-    const ivs = Array.from({ length: n }, () => crypto.getRandomValues(new Uint8Array(12)));
-    const sealed: ArrayBuffer[] = new Array(n);
-    // Same chunking as the blob store, four in flight (its parallelism): the best the format allows.
-    const { ms: write_ms } = await timed(() =>
-      pooled(n, 4, async (i) => {
-        const chunk = bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
-        sealed[i] = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: ivs[i]! }, key, chunk);
-      }),
-    );
-    const { ms: read_ms } = await timed(() =>
-      pooled(n, 4, async (i) => {
-        await crypto.subtle.decrypt({ name: 'AES-GCM', iv: ivs[i]! }, key, sealed[i]!);
-      }),
-    );
-    // One call over the whole buffer, for reference (no per-call overhead at all).
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    const { ms: one_shot_ms } = await timed(async () => {
-      const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, bytes);
-      await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, ct);
-    });
-    return { write_ms, read_ms, one_shot_ms };
-  },
+  webcrypto: webcryptoCeiling,
+
+  idbBlobs: (mib) => idbBlobCeiling(mib, `${dbName}-blob-ceiling`),
 };
 
 expose(api);
