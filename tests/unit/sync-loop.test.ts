@@ -16,7 +16,7 @@ afterEach(() => {
   open.splice(0).forEach(({ v, db }) => (v.close(), db.close()));
 });
 
-/** Two devices of one user: B holds the account the way an online login leaves it. */
+/** Two devices of one user: B gets the account the way an online login does (the wrapped key bundle). */
 async function pair(username: string) {
   const tag = Math.random().toString(36).slice(2);
   const a = device(`a-${tag}`);
@@ -44,13 +44,7 @@ async function relay(from: VaultDb, to: VaultDb) {
 
 describe('sync between two devices of one user', () => {
   it('outbox entries are ciphertext written with the change; both devices converge per field', async () => {
-    const tag = Math.random().toString(36).slice(2);
-    const a = device(`a-${tag}`);
-    const b = device(`b-${tag}`);
-    await a.v.createAccount('ann', PW);
-    // Device B gets the account the way an online login does: the wrapped key bundle.
-    for (const t of ['accounts', 'groups', 'envelopes'] as const) await (b.db[t] as VaultDb['accounts']).bulkPut(await (a.db[t] as VaultDb['accounts']).toArray());
-    await b.v.unlock('ann', PW);
+    const { a, b } = await pair('ann');
 
     const r1 = await a.v.putRecord('contact', { name: 'Shared', organisation: 'Org', notes: 'start' });
     const r2 = await a.v.putRecord('contact', { name: 'Other', notes: 'start' });
@@ -83,12 +77,7 @@ describe('sync between two devices of one user', () => {
   });
 
   it('a tampered change is rejected and does not block the rest', async () => {
-    const tag = Math.random().toString(36).slice(2);
-    const a = device(`a-${tag}`);
-    const b = device(`b-${tag}`);
-    await a.v.createAccount('bob', PW);
-    for (const t of ['accounts', 'groups', 'envelopes'] as const) await (b.db[t] as VaultDb['accounts']).bulkPut(await (a.db[t] as VaultDb['accounts']).toArray());
-    await b.v.unlock('bob', PW);
+    const { a, b } = await pair('bob');
     const good = await a.v.putRecord('contact', { name: 'Good' });
     const bad = await a.v.putRecord('contact', { name: 'Bad' });
     const rows = await a.db.outbox.toArray();
