@@ -74,6 +74,11 @@ function openPostgres(url: string, max: number): DatabaseHandle {
     // bigint (int8) columns hold epoch milliseconds and sequences: well inside 2^53.
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
   });
+  // An idle connection the database drops (restart, failover, an admin's
+  // pg_terminate_backend) emits 'error' on the pool; unhandled, that would
+  // crash the process. The pool discards the client and the next query
+  // connects anew; a query that was running fails on its own.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

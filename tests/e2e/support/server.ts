@@ -1,9 +1,10 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../support/postgres';
+import { spawnTs } from '../../support/spawn-ts';
 
 /**
  * The real sync server as a child process (tsx server/main.ts), on SQLite
@@ -11,8 +12,6 @@ import { freePort } from '../../support/postgres';
  * built PWA. Tests kill and restart it to cut sync mid-way.
  */
 const ROOT = new URL('../../..', import.meta.url).pathname;
-/** One process, no tsx wrapper: a SIGKILL must kill the server itself. */
-const NODE_TS = [process.execPath, '--import', 'tsx'] as const;
 
 export interface TestServer {
   url: string;
@@ -46,7 +45,7 @@ export async function testServer(opts: { databaseUrl?: string } = {}): Promise<T
     dataDir,
     databaseUrl: opts.databaseUrl,
     async start() {
-      proc = spawn(NODE_TS[0], [...NODE_TS.slice(1), join(ROOT, 'server/main.ts'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+      proc = spawnTs(join(ROOT, 'server/main.ts'), args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
       let log = '';
       proc.stdout!.on('data', (d: Buffer) => (log += d));
       proc.stderr!.on('data', (d: Buffer) => (log += d));
@@ -74,7 +73,7 @@ export async function testServer(opts: { databaseUrl?: string } = {}): Promise<T
       clearTimeout(force);
     },
     async createUser(username) {
-      const { stdout } = await promisify(execFile)(NODE_TS[0], [...NODE_TS.slice(1), join(ROOT, 'server/cli.ts'), 'create-user', username, ...args], { env, cwd: ROOT });
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'server/cli.ts'), 'create-user', username, ...args], { env, cwd: ROOT });
       const link = /(http\S+#\/enroll\S+)/.exec(stdout)?.[1];
       const code = link ? new URL(link.replace('#/', '')).searchParams.get('code') : null;
       if (!link || !code) throw new Error(`no enrollment link in: ${stdout}`);
