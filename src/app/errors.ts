@@ -1,4 +1,4 @@
-import { isVaultError } from '../lib/errors';
+import { ERROR_MESSAGES, isQuotaError, isVaultError } from '../lib/errors';
 
 /** The sentence to show a person for any failure; never a stack or secret. */
 export function describeError(e: unknown): string {
@@ -6,8 +6,7 @@ export function describeError(e: unknown): string {
     if (e.code === 'InvalidArgument' && e.detail) return `${e.userMessage} ${capitalize(e.detail)}.`;
     return e.userMessage;
   }
-  if (e instanceof DOMException && e.name === 'QuotaExceededError')
-    return 'The device is out of storage space. Nothing was saved; free some space and try again.';
+  if (isQuotaError(e)) return ERROR_MESSAGES.QuotaExceeded;
   return 'Something went wrong. Your saved data is unchanged; please try again.';
 }
 

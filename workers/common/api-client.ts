@@ -15,7 +15,6 @@ export interface CallOptions {
   query?: Record<string, string | number>;
   /** JSON body, or raw bytes (sent as application/octet-stream). */
   body?: unknown;
-  signal?: AbortSignal;
 }
 
 /**
@@ -40,11 +39,6 @@ export class ApiClient {
     private readonly device: DeviceKey,
     private readonly token?: string,
   ) {}
-
-  /** A client for the same device with a session token. */
-  withToken(token: string): ApiClient {
-    return new ApiClient(this.origin, this.device, token);
-  }
 
   async json<S extends z.ZodType>(path: string, schema: S, opts: CallOptions = {}): Promise<z.infer<S>> {
     const res = await this.send(path, opts);
@@ -78,9 +72,8 @@ export class ApiClient {
     if (body !== undefined) headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body, signal: opts.signal, credentials: 'omit', cache: 'no-store' });
-    } catch (e) {
-      if ((e as Error).name === 'AbortError') throw e;
+      res = await fetch(url, { method, headers, body, credentials: 'omit', cache: 'no-store' });
+    } catch {
       throw new VaultError('Offline');
     }
     if (res.ok) return res;

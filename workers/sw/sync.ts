@@ -3,7 +3,7 @@ import { BlobList, BlobStatus } from '../../src/protocol/blobs';
 import { MAX_PUSH, MAX_PUSH_BYTES, PullResponse, PushResponse } from '../../src/protocol/sync';
 import { fromBase64, toBase64 } from '../../src/lib/bytes';
 import { ApiClient } from '../common/api-client';
-import { openVaultDb, type OutboxRow, type ServerSessionRow, type VaultDb } from '../common/db';
+import { openVaultDb, type OutboxRow, type ServerSessionRow, type SyncStateRow, type VaultDb } from '../common/db';
 import { loadDeviceKey } from '../common/device-key';
 import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
 
@@ -53,8 +53,7 @@ export async function runSync(db: VaultDb, origin: string): Promise<SyncReport> 
     await step(() => downloadBlobs(db, api, s), 'blobsDown');
   }
   if (sessions.length) {
-    const now = Date.now();
-    await db.syncState.put({ ...(await db.syncState.get('status')), key: 'status', ...(report.error ? {} : { lastSync: now }), lastError: report.error });
+    await updateStatus(db, { ...(report.error ? {} : { lastSync: Date.now() }), lastError: report.error });
     announce({ type: 'synced', report });
   }
   return report;
@@ -67,10 +66,12 @@ function announce(m: SyncMessage): void {
 }
 
 /** The time of server contact: what "force server connection" policies are measured from. */
-async function contact(db: VaultDb): Promise<void> {
+const contact = (db: VaultDb) => updateStatus(db, { lastContact: Date.now() });
+
+/** Merges `patch` into the status row, in one transaction so concurrent writers lose nothing. */
+async function updateStatus(db: VaultDb, patch: Omit<SyncStateRow, 'key'>): Promise<void> {
   await db.transaction('rw', db.syncState, async () => {
-    const row = await db.syncState.get('status');
-    await db.syncState.put({ ...row, key: 'status', lastContact: Date.now() });
+    await db.syncState.put({ ...(await db.syncState.get('status')), ...patch, key: 'status' });
   });
 }
 

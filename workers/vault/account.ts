@@ -160,9 +160,6 @@ export async function createAccount(
   return unwrapAccount(a.row, a.kek, username);
 }
 
-/** Opens an account that was just built (enrollment), without a second PBKDF2 run. */
-export const openNewAccount = (a: NewAccount, username: string): Promise<UnlockedAccount> => unwrapAccount(a.row, a.kek, username);
-
 /**
  * Offline login. The failed-attempt counter is raised in a committed
  * transaction *before* the password is tried, so killing the tab mid-try

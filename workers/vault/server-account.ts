@@ -4,7 +4,7 @@ import { EnrollBeginResponse, PreloginResponse, SessionResponse, type EnvelopeWi
 import { ApiClient } from '../common/api-client';
 import type { AccountRow, EnvelopeRow, VaultDb } from '../common/db';
 import { describeDevice, deviceKey } from '../common/device-key';
-import { accountKey, buildAccount, openNewAccount, storeAccount, unwrapAccount, type UnlockedAccount } from './account';
+import { accountKey, buildAccount, storeAccount, unwrapAccount, type UnlockedAccount } from './account';
 import { Envelope } from './crypto/envelope';
 import { KDF_DEFAULT_ITERATIONS, KdfParams, deriveAuthKey, deriveKek, deriveMasterSecret, deriveVerifier } from './crypto/password-kdf';
 
@@ -37,7 +37,7 @@ export async function enroll(ctx: ServerContext, username: string, code: string,
   // Only after the server accepted: a failed enrollment leaves nothing behind and the code unspent.
   await storeAccount(ctx.db, a.row, [a.envelope]);
   await saveSession(ctx.db, session);
-  return openNewAccount(a, username);
+  return unwrapAccount(a.row, a.kek, username); // the KEK just derived: no second PBKDF2 run
 }
 
 /**

@@ -31,7 +31,6 @@ export interface VaultOptions {
 }
 
 interface Partition {
-  group: string;
   pages: PageStore;
   blobs: BlobStore;
   records: RecordKeys;
@@ -60,8 +59,8 @@ export class Vault implements VaultApi {
   private current: Session | null = null;
   private syncChannel: BroadcastChannel | null = null;
   private applying: Promise<number> = Promise.resolve(0);
-  /** What failed its integrity check in the inbox, named (never content), for the UI. */
-  private rejected: string[] = [];
+  /** Changes from the inbox that failed their integrity check since this worker started, for the UI. */
+  private rejected = 0;
 
   constructor(private readonly opts: VaultOptions = {}) {
     this.db = openVaultDb(opts.dbName ?? DB_NAME);
@@ -238,7 +237,7 @@ export class Vault implements VaultApi {
       lastSync: status?.lastSync ?? null,
       lastContact: status?.lastContact ?? null,
       lastError: status?.lastError ?? null,
-      rejected: this.rejected.length,
+      rejected: this.rejected,
     };
   }
 
@@ -258,10 +257,10 @@ export class Vault implements VaultApi {
     if (!s) return 0;
     let applied = 0;
     for (const part of s.partitions.values()) {
-      const r = await applyInbox(this.db, part.group, part.pages, part.records, s.clock);
+      const r = await applyInbox(this.db, part.pages.partition, part.pages, part.records, s.clock);
       if (this.current !== s) return applied; // locked meanwhile
       applied += r.applied;
-      this.rejected.push(...r.rejected);
+      this.rejected += r.rejected.length;
       for (const [collection, ids] of r.changed) this.changed(part, collection, ids);
     }
     return applied;
@@ -288,7 +287,6 @@ export class Vault implements VaultApi {
       const blob = new Map([...g.epochs].map(([e, k]) => [e, k.blob]));
       const record = new Map([...g.epochs].map(([e, k]) => [e, k.record]));
       partitions.set(id, {
-        group: id,
         pages: new PageStore(this.db, id, { current: g.current, byEpoch: page }, this.mutex, pageOpts),
         blobs: new BlobStore(this.db, id, { current: g.current, byEpoch: blob }),
         records: { current: g.current, byEpoch: record },
@@ -370,7 +368,7 @@ export class Vault implements VaultApi {
 
   /** Outbox entries for writes to a partition's collection (DESIGN §6). */
   private outbox(part: Partition, collection: string): SyncWrites {
-    return { outbox: outboxEntries(part.group, part.records, collection) };
+    return { outbox: outboxEntries(part.pages.partition, part.records, collection) };
   }
 
   private notify(e: ChangeEvent): void {
