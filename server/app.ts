@@ -9,6 +9,7 @@ import { registerErrorHandler } from './plugins/errors';
 import { registerRateLimit } from './plugins/rate-limit';
 import { registerSecurityHeaders } from './plugins/security-headers';
 import { registerStatic, wantsAppShell } from './plugins/static';
+import { accountRoutes } from './routes/account';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { blobRoutes } from './routes/blobs';
@@ -22,6 +23,7 @@ import { BlobService } from './services/blobs';
 import { DpopVerifier } from './services/dpop';
 import { loadServerSecret } from './services/server-secret';
 import { SyncService } from './services/sync';
+import { UnlockCodeService } from './services/unlock-codes';
 
 /** The app's services, decorated on the Fastify instance as `app.services`. */
 export interface Services {
@@ -32,6 +34,7 @@ export interface Services {
   sync: SyncService;
   blobs: BlobService;
   admin: AdminService;
+  unlockCodes: UnlockCodeService;
 }
 
 declare module 'fastify' {
@@ -70,6 +73,7 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
     sync: new SyncService(dbh),
     blobs: new BlobService(dbh),
     admin: new AdminService(dbh, config),
+    unlockCodes: new UnlockCodeService(dbh, config, secret),
   } satisfies Services);
 
   registerBodyParsers(app);
@@ -85,6 +89,7 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
       await api.register(authRoutes);
       await api.register(enrollRoutes);
       await api.register(syncRoutes);
+      await api.register(accountRoutes);
       await api.register(blobRoutes);
       await api.register(adminRoutes);
     },

@@ -36,7 +36,7 @@ export interface ServerConfig {
   authKeyScrypt: ScryptParams;
   /** Slow hash of console passwords (people's passwords: higher cost). */
   passwordScrypt: ScryptParams;
-  rateLimits: { auth: RateLimitRule; admin: RateLimitRule };
+  rateLimits: { auth: RateLimitRule; admin: RateLimitRule; reveal: RateLimitRule };
   /** Trust X-Forwarded-* from a reverse proxy (for client IPs and https). */
   trustProxy: boolean;
   logLevel: string;
@@ -102,6 +102,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       rateLimits: {
         auth: { max: Number(env.FV_RATE_LIMIT_AUTH ?? 20), windowMs: 60_000 },
         admin: { max: Number(env.FV_RATE_LIMIT_ADMIN ?? 10), windowMs: 60_000 },
+        // Revealing a code is escrow use: a handful an hour is plenty for a support desk.
+        reveal: { max: Number(env.FV_RATE_LIMIT_REVEAL ?? 10), windowMs: 3600_000 },
       },
       trustProxy: values['trust-proxy'] ?? /^(1|true|yes)$/i.test(env.TRUST_PROXY ?? ''),
       logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',

@@ -20,6 +20,8 @@ export const MESSAGES = {
   wrongLogin: 'The username or password is not right.',
   signIn: 'This device has to sign in to the server again.',
   forbidden: 'You do not have access to this.',
+  wrongCode: 'The username or unlock code is not right, or the code was used already.',
+  badSignature: 'The update is not signed by this account’s key.',
   enrollment: 'That enrollment code is not valid, was already used or has expired. Ask your administrator for a new one.',
 } as const;
 

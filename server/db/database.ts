@@ -27,7 +27,7 @@ export interface DatabaseHandle {
    * a transaction-scoped advisory lock. SQLite: nothing to do, a single
    * connection already runs one transaction at a time.
    */
-  serialize(trx: Tx, name: 'change' | 'blob' | 'setup'): Promise<void>;
+  serialize(trx: Tx, name: 'change' | 'blob' | 'setup' | 'unlock-codes'): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ function openSqlite(dataDir: string): DatabaseHandle {
 }
 
 /** Lock ids for pg_advisory_xact_lock: fixed, distinct from Kysely's migration lock. */
-const PG_LOCKS = { change: 0x46560001, blob: 0x46560002, setup: 0x46560003 } as const;
+const PG_LOCKS = { change: 0x46560001, blob: 0x46560002, setup: 0x46560003, 'unlock-codes': 0x46560004 } as const;
 
 function openPostgres(url: string, max: number): DatabaseHandle {
   const pool = new pg.Pool({

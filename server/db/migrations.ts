@@ -191,6 +191,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_unlock_codes': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('users').addColumn('credentials_at', 'bigint').execute();
+        await db.schema
+          .createTable('unlock_codes')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('code_enc', 'text', (c) => c.notNull())
+          .addColumn('wrap', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('revealed_at', 'bigint')
+          .addColumn('spent_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('unlock_codes_user').on('unlock_codes').columns(['user_id', 'spent_at']).execute();
+
+        await db.schema
+          .createTable('unlock_code_handoffs')
+          .addColumn('code_id', 'text', (c) => c.notNull().references('unlock_codes.id').onDelete('cascade'))
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('unlock_code_handoffs_pk', ['code_id', 'device_id'])
+          .execute();
+      },
+    },
   };
 }
 

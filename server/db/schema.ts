@@ -19,6 +19,8 @@ export interface UsersTable {
   enrolled_at: number | null;
   /** scrypt hash of a console password (admins and support); null for field users. */
   password_hash: string | null;
+  /** Signing time of the last accepted credentials update: older ones are replays. */
+  credentials_at?: number | null;
 }
 
 export interface EnrollmentCodesTable {
@@ -169,6 +171,27 @@ export interface AdminSessionsTable {
   expires_at: number;
 }
 
+export interface UnlockCodesTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 hex of the normalized code: how an online use finds it. */
+  code_hash: string;
+  /** The code encrypted under the server's code key (services/unlock-codes.ts), so support can reveal it. */
+  code_enc: string;
+  /** The account keys wrapped under this code by a device (CodeWrap JSON, opaque); null until one uploads it. */
+  wrap: string | null;
+  created_at: number;
+  revealed_at: number | null;
+  spent_at: number | null;
+}
+
+/** Which device was handed which code: each device gets each code once. */
+export interface UnlockCodeHandoffsTable {
+  code_id: string;
+  device_id: string;
+  at: number;
+}
+
 export interface Database {
   users: UsersTable;
   enrollment_codes: EnrollmentCodesTable;
@@ -186,4 +209,6 @@ export interface Database {
   sync_log: SyncLogTable;
   setup_tokens: SetupTokensTable;
   admin_sessions: AdminSessionsTable;
+  unlock_codes: UnlockCodesTable;
+  unlock_code_handoffs: UnlockCodeHandoffsTable;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, unauthorized } from '../errors';
-import type { ConsoleUser } from '../services/admin';
+import type { ConsoleUser, Role } from '../services/admin';
 import { equalsConstantTime } from '../services/secrets';
 
 declare module 'fastify' {
@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler for admin routes: a console session cookie of an admin, and a same-origin Origin on unsafe methods. */
     requireAdmin: (request: FastifyRequest) => Promise<void>;
+    /** The same for support routes: role support or admin. */
+    requireSupport: (request: FastifyRequest) => Promise<void>;
   }
 }
 
@@ -18,7 +20,12 @@ declare module 'fastify' {
 export const adminCookieName = (secure: boolean) => (secure ? '__Host-fv_admin' : 'fv_admin');
 
 export function registerAdminAuth(app: FastifyInstance): void {
-  app.decorate('requireAdmin', async (request: FastifyRequest) => {
+  app.decorate('requireAdmin', requireRole(app, ['admin']));
+  app.decorate('requireSupport', requireRole(app, ['admin', 'support']));
+}
+
+function requireRole(app: FastifyInstance, roles: readonly Role[]) {
+  return async (request: FastifyRequest) => {
     // CSRF: SameSite=Strict already keeps the cookie off cross-site requests;
     // the Origin check also stops a same-site (other subdomain or port) page.
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -28,9 +35,9 @@ export function registerAdminAuth(app: FastifyInstance): void {
     const token = readCookie(request, adminCookieName(isSecure(app, request)));
     const user = token ? await app.services.admin.session(token) : undefined;
     if (!user) throw unauthorized('Sign in to the console first.');
-    if (user.role !== 'admin') throw forbidden();
+    if (!roles.includes(user.role)) throw forbidden();
     request.consoleUser = user;
-  });
+  };
 }
 
 /** The origin this server's own pages have: PUBLIC_URL's, else what the request was addressed to. */

@@ -1,14 +1,26 @@
 import type { FastifyInstance } from 'fastify';
-import { AdminLoginRequest, AdminSessionResponse, AdminSetupRequest, AdminSetupResponse, CreateUserRequest, CreateUserResponse } from '../../src/protocol/admin';
+import {
+  AdminLoginRequest,
+  AdminSessionResponse,
+  AdminSetupRequest,
+  AdminSetupResponse,
+  CreateUserRequest,
+  CreateUserResponse,
+  UserDetailResponse,
+  UserIdParams,
+  UserSearchQuery,
+  UserSearchResponse,
+} from '../../src/protocol/admin';
+import { RevealCodeRequest, RevealCodeResponse } from '../../src/protocol/unlock-codes';
 import { answer, forbidden, parseOr400, unauthorized } from '../errors';
 import { adminCookieName, expectedOrigin, isSecure, readCookie, sessionCookie } from '../plugins/admin-auth';
 import { rateLimited } from '../plugins/rate-limit';
 import { ADMIN_SESSION_TTL_MS } from '../services/admin';
 import { equalsConstantTime } from '../services/secrets';
 
-/** The admin API: first-admin setup (JSON form), console sign-in, creating users. */
+/** The admin API: first-admin setup (JSON form), console sign-in, creating users; for support too: user lookup and revealing an unlock code. */
 export async function adminRoutes(app: FastifyInstance): Promise<void> {
-  const { admin, config } = app.services;
+  const { admin, unlockCodes, config } = app.services;
   const limited = { config: rateLimited(config.rateLimits.admin) };
 
   app.post('/admin/setup', limited, async (request, reply) => {
@@ -40,6 +52,24 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const user = token ? await admin.session(token) : undefined;
     if (!user) throw unauthorized('Sign in to the console first.');
     return answer(AdminSessionResponse, { userId: user.id, username: user.username, role: user.role });
+  });
+
+  const support = { preHandler: app.requireSupport };
+  app.get('/admin/users', support, async (request) => {
+    const q = parseOr400(UserSearchQuery, request.query, 'query');
+    return answer(UserSearchResponse, { users: await admin.searchUsers(q.q) });
+  });
+
+  app.get('/admin/users/:id', support, async (request) => {
+    const { id } = parseOr400(UserIdParams, request.params, 'params');
+    return answer(UserDetailResponse, await admin.userDetail(id));
+  });
+
+  app.post('/admin/users/:id/unlock-code', { ...support, config: rateLimited(config.rateLimits.reveal) }, async (request) => {
+    const { id } = parseOr400(UserIdParams, request.params, 'params');
+    const body = parseOr400(RevealCodeRequest, request.body, 'body');
+    const actor = request.consoleUser!;
+    return answer(RevealCodeResponse, await unlockCodes.reveal(id, body.reason, { userId: actor.id, name: actor.username, ip: request.ip }));
   });
 
   app.post('/admin/users', { preHandler: app.requireAdmin }, async (request, reply) => {

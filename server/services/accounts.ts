@@ -3,13 +3,12 @@ import type { EnrollCompleteRequest, KeyBundle, LoginRequest, SessionResponse } 
 import type { KdfParamsWire } from '../../src/protocol/common';
 import type { ServerConfig } from '../config';
 import type { DatabaseHandle } from '../db/database';
-import { upsertDevice } from '../db/repositories/devices';
 import { findUsableCode, spendCode } from '../db/repositories/enrollment-codes';
 import { envelopesFor, insertEnvelopes } from '../db/repositories/envelopes';
-import { SESSION_IDLE_MS, insertSession } from '../db/repositories/sessions';
+import { openSession } from '../db/repositories/sessions';
 import { findUserById, findUserByUsername, insertGroup, insertMembership, setEnrolled } from '../db/repositories/users';
 import { MESSAGES, badRequest, conflict, enrollmentInvalid, unauthorized } from '../errors';
-import { hmac, newToken, sha256Hex, slowHash, verifySlowHash } from './secrets';
+import { hmac, sha256Hex, slowHash, verifySlowHash } from './secrets';
 
 /**
  * Accounts on the server (DESIGN §7): enrollment with a one-time code,
@@ -59,18 +58,15 @@ export class AccountService {
     if (ecdhSpki.length < 64) throw badRequest('body.bundle.ecdhSpki: expected a P-256 SPKI');
     const kid = sha256Hex(ecdhSpki);
     const authHash = await slowHash(authKey, this.config.authKeyScrypt);
-    const token = newToken();
 
-    const deviceId = await this.dbh.db.transaction().execute(async (trx) => {
+    const { deviceId, token } = await this.dbh.db.transaction().execute(async (trx) => {
       if (!(await spendCode(trx, sha256Hex(req.code), user.id, now))) throw enrollmentInvalid();
       if (!(await setEnrolled(trx, user.id, { auth_hash: authHash, bundle: JSON.stringify(req.bundle), ecdh_kid: kid, enrolled_at: now }))) throw enrollmentInvalid();
       if (!(await insertGroup(trx, { id: req.bundle.personalGroup, owner_user_id: user.id, kind: 'personal', created_at: now })))
         throw conflict('That personal group id is taken; make a new one.');
       await insertMembership(trx, { group_id: req.bundle.personalGroup, user_id: user.id, role: 'owner', created_at: now });
       await insertEnvelopes(trx, req.envelopes, user.id, now);
-      const id = await upsertDevice(trx, req.device, jkt, user.id, now);
-      await insertSession(trx, { token_hash: sha256Hex(token), user_id: user.id, device_id: id, created_at: now, last_used_at: now, expires_at: now + SESSION_IDLE_MS });
-      return id;
+      return openSession(trx, req.device, jkt, user.id, now);
     });
     return { userId: user.id, deviceId, token, bundle: req.bundle, envelopes: await envelopesFor(this.dbh.db, user.id, kid) };
   }
@@ -85,12 +81,7 @@ export class AccountService {
     const authKey = authKeyBytes(req.authKey);
     const ok = await verifySlowHash(authKey, user?.bundle ? user.auth_hash : null, this.config.authKeyScrypt);
     if (!ok || !user?.bundle || !user.ecdh_kid) throw unauthorized(MESSAGES.wrongLogin);
-    const token = newToken();
-    const deviceId = await this.dbh.db.transaction().execute(async (trx) => {
-      const id = await upsertDevice(trx, req.device, jkt, user.id, now);
-      await insertSession(trx, { token_hash: sha256Hex(token), user_id: user.id, device_id: id, created_at: now, last_used_at: now, expires_at: now + SESSION_IDLE_MS });
-      return id;
-    });
+    const { deviceId, token } = await this.dbh.db.transaction().execute((trx) => openSession(trx, req.device, jkt, user.id, now));
     return { userId: user.id, deviceId, token, bundle: JSON.parse(user.bundle) as KeyBundle, envelopes: await envelopesFor(this.dbh.db, user.id, user.ecdh_kid) };
   }
 

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { CreateUserResponse } from '../../src/protocol/admin';
+import type { z } from 'zod';
+import type { CreateUserResponse, UserDetailResponse, UserSummary } from '../../src/protocol/admin';
 import type { ServerConfig } from '../config';
 import type { DatabaseHandle } from '../db/database';
 import { deleteAdminSession, findAdminSession, insertAdminSession, insertSetupToken, spendSetupToken } from '../db/repositories/admin';
 import { writeAudit } from '../db/repositories/audit';
 import { insertCode, retireCodes } from '../db/repositories/enrollment-codes';
-import { adminExists, findUserByUsername, insertUser } from '../db/repositories/users';
+import { devicesOfUser } from '../db/repositories/devices';
+import { adminExists, findUserById, findUserByUsername, insertUser, searchUsers, type UserRow } from '../db/repositories/users';
 import { ApiHttpError, MESSAGES, conflict, notFound, unauthorized } from '../errors';
 import { groupCode, newEnrollmentCode, newToken, sha256Hex, slowHash, verifySlowHash } from './secrets';
 
@@ -101,12 +103,13 @@ export class AdminService {
   }
 
   /** Creates a user with a fresh enrollment code (shown once, stored hashed, valid 7 days). 409 if the username is taken. */
-  async createUser(req: { username: string; displayName?: string | undefined; role: Role }, actor: Actor, now = Date.now()): Promise<CreateUserResponse> {
+  async createUser(req: { username: string; displayName?: string | undefined; role: Role; password?: string | undefined }, actor: Actor, now = Date.now()): Promise<CreateUserResponse> {
     const id = randomUUID();
+    const passwordHash = req.password !== undefined && req.role !== 'user' ? await slowHash(req.password, this.config.passwordScrypt) : null;
     const code = newEnrollmentCode();
     const expiresAt = now + ENROLLMENT_CODE_TTL_MS;
     await this.dbh.db.transaction().execute(async (trx) => {
-      const row = { id, username: req.username, display_name: req.displayName ?? null, role: req.role, created_at: now, auth_hash: null, bundle: null, ecdh_kid: null, enrolled_at: null, password_hash: null };
+      const row = { id, username: req.username, display_name: req.displayName ?? null, role: req.role, created_at: now, auth_hash: null, bundle: null, ecdh_kid: null, enrolled_at: null, password_hash: passwordHash };
       if (!(await insertUser(trx, row))) throw conflict('That username is taken.');
       await insertCode(trx, { code_hash: sha256Hex(code), user_id: id, created_at: now, expires_at: expiresAt, used_at: null });
       await writeAudit(trx, { actorUserId: actor.userId, actor: actor.name, action: 'user.create', target: req.username, ip: actor.ip ?? null, detail: { role: req.role } }, now);
@@ -129,9 +132,33 @@ export class AdminService {
     return this.codeResponse(user.id, username, code, expiresAt, actor.origin);
   }
 
+  async searchUsers(q: string): Promise<z.infer<typeof UserSummary>[]> {
+    return (await searchUsers(this.dbh.db, q)).map(summary);
+  }
+
+  async userDetail(id: string): Promise<UserDetailResponse> {
+    const user = await findUserById(this.dbh.db, id);
+    if (!user) throw notFound('That user');
+    const devices = await devicesOfUser(this.dbh.db, id);
+    return {
+      user: summary(user),
+      devices: devices.map((d) => ({
+        id: d.id,
+        model: d.model,
+        os: d.os,
+        browser: d.browser,
+        appVersion: d.app_version,
+        lastSeenAt: new Date(d.last_seen_at).toISOString(),
+        lastSyncAt: d.last_sync_at === null ? null : new Date(d.last_sync_at).toISOString(),
+      })),
+    };
+  }
+
   private codeResponse(userId: string, username: string, code: string, expiresAt: number, origin: string | undefined): CreateUserResponse {
     const base = this.config.publicUrl ?? origin ?? `http://localhost:${this.config.port}`;
     const link = `${base}/#/enroll?u=${encodeURIComponent(username)}&code=${code}`;
     return { userId, username, enrollmentCode: groupCode(code), expiresAt: new Date(expiresAt).toISOString(), enrollmentLink: link };
   }
 }
+
+const summary = (u: UserRow): z.infer<typeof UserSummary> => ({ id: u.id, username: u.username, displayName: u.display_name, role: u.role, enrolled: u.bundle !== null });

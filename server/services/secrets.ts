@@ -57,7 +57,7 @@ export function equalsConstantTime(a: string, b: string): boolean {
 /** HMAC-SHA256 under the server secret, for values that must be stable but unguessable (fake prelogin salts). */
 export const hmac = (key: Buffer, label: string, value: string): Buffer => createHmac('sha256', key).update(`${label}\0${value}`).digest();
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** Characters in an enrollment code: 25 × 5 bits = 125 bits. */
 export const ENROLLMENT_CODE_CHARS = 25;
 

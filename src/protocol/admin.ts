@@ -17,7 +17,15 @@ export const AdminSessionResponse = z.object({ userId: Uuid, username: Username,
 export type AdminSessionResponse = z.infer<typeof AdminSessionResponse>;
 
 /** POST /admin/users */
-export const CreateUserRequest = z.object({ username: Username, displayName: z.string().max(200).optional(), role: Role.default('user') });
+export const CreateUserRequest = z
+  .object({
+    username: Username,
+    displayName: z.string().max(200).optional(),
+    role: Role.default('user'),
+    /** Console password, for support and admin users (field users sign in on devices, never in the console). */
+    password: z.string().min(12).max(200).optional(),
+  })
+  .refine((r) => r.password === undefined || r.role !== 'user', { path: ['password'], message: 'only support and admin users have a console password' });
 export const CreateUserResponse = z.object({
   userId: Uuid,
   username: Username,
@@ -27,3 +35,22 @@ export const CreateUserResponse = z.object({
   enrollmentLink: z.string(),
 });
 export type CreateUserResponse = z.infer<typeof CreateUserResponse>;
+
+/** GET /admin/users?q= — support and admin look users up by (part of) the username. */
+export const UserSearchQuery = z.object({ q: z.string().trim().max(64).default('') });
+export const UserSummary = z.object({ id: Uuid, username: Username, displayName: z.string().nullable(), role: Role, enrolled: z.boolean() });
+export const UserSearchResponse = z.object({ users: z.array(UserSummary) });
+
+/** GET /admin/users/:id — a user and the devices they last used. */
+export const DeviceSummary = z.object({
+  id: Uuid,
+  model: z.string(),
+  os: z.string(),
+  browser: z.string(),
+  appVersion: z.string(),
+  lastSeenAt: z.string(),
+  lastSyncAt: z.string().nullable(),
+});
+export const UserDetailResponse = z.object({ user: UserSummary, devices: z.array(DeviceSummary) });
+export type UserDetailResponse = z.infer<typeof UserDetailResponse>;
+export const UserIdParams = z.object({ id: Uuid });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Base64, EcPublicJwk, KdfParamsWire, Username, Uuid } from './common';
+import { Base64, EcPublicJwk, KdfParamsWire, Username, Uuid, crockfordCode } from './common';
 
 /**
  * Accounts, enrollment and device-bound sessions (DESIGN §7). The server
@@ -42,16 +42,8 @@ export const DeviceInfo = z.object({
 });
 export type DeviceInfo = z.infer<typeof DeviceInfo>;
 
-/**
- * Enrollment codes are read from a screen or a link: Crockford base32 in
- * groups of five, dashes and spaces optional, case-insensitive, and the
- * look-alikes I/L (→ 1) and O (→ 0) accepted as Crockford specifies.
- */
-export const EnrollmentCode = z
-  .string()
-  .max(100)
-  .transform((s) => s.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0'))
-  .pipe(z.string().regex(/^[0-9A-HJKMNP-TV-Z]{20,40}$/, 'not an enrollment code'));
+/** Enrollment codes are read from a screen or a link, in groups of five. */
+export const EnrollmentCode = crockfordCode('20,40', 'an enrollment code');
 
 /** POST /enroll/begin — checks the code (without spending it) and says which user id to create keys for. */
 export const EnrollBeginRequest = z.object({ username: Username, code: EnrollmentCode });

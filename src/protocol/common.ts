@@ -17,6 +17,15 @@ export const Username = z
   .max(64)
   .regex(/^[a-z0-9._@-]+$/, 'usernames use letters, digits and . _ @ - only');
 
+/**
+ * Codes people read aloud or type (enrollment, unlock): Crockford base32,
+ * so dashes and spaces are optional, case does not matter, and the
+ * look-alikes I/L (→ 1) and O (→ 0) are accepted as Crockford specifies.
+ */
+export const normalizeCrockford = (s: string): string => s.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+export const crockfordCode = (chars: string, what: string) =>
+  z.string().max(100).transform(normalizeCrockford).pipe(z.string().regex(new RegExp(`^[0-9A-HJKMNP-TV-Z]{${chars}}$`), `not ${what}`));
+
 /** PBKDF2 parameters, as stored with the key bundle (DESIGN §2). */
 export const KdfParamsWire = z.object({
   alg: z.literal('PBKDF2-SHA256'),

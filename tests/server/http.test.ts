@@ -61,7 +61,7 @@ describe('serving the PWA', () => {
 describe('rate limits', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer('sqlite', { rateLimits: { auth: { max: 3, windowMs: 60_000 }, admin: { max: 2, windowMs: 60_000 } } });
+    s = await startTestServer('sqlite', { rateLimits: { auth: { max: 3, windowMs: 60_000 }, admin: { max: 2, windowMs: 60_000 }, reveal: { max: 2, windowMs: 60_000 } } });
   });
   afterAll(async () => s?.close());
 

@@ -34,3 +34,7 @@ export const findDevice = (db: Db, id: string): Promise<DevicesTable | undefined
 export async function touchDevice(db: Db, id: string, userId: string, now: number): Promise<void> {
   await db.updateTable('devices').set({ last_seen_at: now, last_user_id: userId }).where('id', '=', id).execute();
 }
+
+/** Devices a user was last active on, most recent first. */
+export const devicesOfUser = (db: Db, userId: string): Promise<DevicesTable[]> =>
+  db.selectFrom('devices').selectAll().where('last_user_id', '=', userId).orderBy('last_seen_at', 'desc').execute();

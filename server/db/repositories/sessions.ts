@@ -1,5 +1,8 @@
 import type { Db } from '../database';
+import type { DeviceInfo } from '../../../src/protocol/auth';
+import { newToken, sha256Hex } from '../../services/secrets';
 import type { SessionsTable } from '../schema';
+import { upsertDevice } from './devices';
 
 /** Device sessions: opaque tokens stored as SHA-256 hashes, each bound to one device key. */
 export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
@@ -8,6 +11,14 @@ export async function insertSession(db: Db, row: SessionsTable): Promise<void> {
   // One live session per user and device: a new login replaces the old one.
   await db.deleteFrom('sessions').where('user_id', '=', row.user_id).where('device_id', '=', row.device_id).execute();
   await db.insertInto('sessions').values(row).execute();
+}
+
+/** Registers (or refreshes) the device and opens a session for it; returns the device id and the token. */
+export async function openSession(db: Db, device: DeviceInfo, jkt: string, userId: string, now: number): Promise<{ deviceId: string; token: string }> {
+  const token = newToken();
+  const deviceId = await upsertDevice(db, device, jkt, userId, now);
+  await insertSession(db, { token_hash: sha256Hex(token), user_id: userId, device_id: deviceId, created_at: now, last_used_at: now, expires_at: now + SESSION_IDLE_MS });
+  return { deviceId, token };
 }
 
 export const findLiveSession = (db: Db, tokenHash: string, now: number) =>

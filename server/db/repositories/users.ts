@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../database';
 import type { UsersTable } from '../schema';
 
@@ -39,3 +40,13 @@ export async function insertGroup(db: Db, row: { id: string; owner_user_id: stri
 export async function insertMembership(db: Db, row: { group_id: string; user_id: string; role: 'owner' | 'member'; created_at: number }): Promise<void> {
   await db.insertInto('memberships').values(row).onConflict((oc) => oc.columns(['group_id', 'user_id']).doNothing()).execute();
 }
+
+/** Users whose username contains `q` (case-insensitive; usernames are stored lower-case), by username. */
+export const searchUsers = (db: Db, q: string, limit = 50): Promise<UserRow[]> =>
+  db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<boolean>`username like ${`%${q.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`} escape '!'`)
+    .orderBy('username')
+    .limit(limit)
+    .execute();

@@ -27,7 +27,7 @@ export function testConfig(dataDir: string, databaseUrl: string | undefined, ove
     serverSecret: undefined,
     authKeyScrypt: TEST_SCRYPT,
     passwordScrypt: TEST_SCRYPT,
-    rateLimits: { auth: { max: 10_000, windowMs: 60_000 }, admin: { max: 10_000, windowMs: 60_000 } },
+    rateLimits: { auth: { max: 10_000, windowMs: 60_000 }, admin: { max: 10_000, windowMs: 60_000 }, reveal: { max: 10_000, windowMs: 60_000 } },
     trustProxy: false,
     logLevel: 'silent',
     ...over,
@@ -61,7 +61,7 @@ export async function startTestServer(kind: DbKind, over: Partial<ServerConfig> 
 const b64 = (n: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('base64');
 
 /** What the vault would send at enrollment: real P-256 SPKIs, opaque random wrapped keys, one envelope for the personal group. */
-export async function newAccountMaterial(): Promise<{ authKey: string; bundle: KeyBundle; envelopes: EnvelopeWire[]; kid: string }> {
+export async function newAccountMaterial(): Promise<{ authKey: string; bundle: KeyBundle; envelopes: EnvelopeWire[]; kid: string; signingKey: CryptoKey }> {
   const ecdh = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits']);
   const ecdsa = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
   const ecdhSpki = Buffer.from(await crypto.subtle.exportKey('spki', ecdh.publicKey));
@@ -79,7 +79,7 @@ export async function newAccountMaterial(): Promise<{ authKey: string; bundle: K
     personalGroup,
   };
   const envelopes: EnvelopeWire[] = [{ group: personalGroup, epoch: 1, kid, envelope: { v: 1, alg: 'ECDH-ES+A256KW', kid, wrapped: b64(40), sig: b64(64) } }];
-  return { authKey: b64(32), bundle, envelopes, kid };
+  return { authKey: b64(32), bundle, envelopes, kid, signingKey: ecdsa.privateKey };
 }
 
 export interface EnrolledUser {
@@ -91,6 +91,9 @@ export interface EnrolledUser {
   authKey: string;
   group: string;
   kid: string;
+  bundle: KeyBundle;
+  /** The account's ECDSA private key (what signs credentials updates). */
+  signingKey: CryptoKey;
 }
 
 /** Creates a user (as the CLI would) and enrolls them from a new device. */
@@ -104,7 +107,7 @@ export async function enrollUser(app: FastifyInstance, username: string, origin?
   });
   expectOk(res, 200);
   const session = res.json as SessionResponse;
-  return { username, userId: session.userId, device, session, token: session.token, authKey: m.authKey, group: m.bundle.personalGroup, kid: m.kid };
+  return { username, userId: session.userId, device, session, token: session.token, authKey: m.authKey, group: m.bundle.personalGroup, kid: m.kid, bundle: m.bundle, signingKey: m.signingKey };
 }
 
 export function expectOk(res: Answer, status: number): void {
