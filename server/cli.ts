@@ -14,11 +14,14 @@ import { AdminService } from './services/admin';
  *   npm run admin -- new-code <username>
  *
  * Each prints the enrollment code (groups of five) and link, once; they are
- * stored only as a hash. Actions are audited with actor "cli".
+ * stored only as a hash. Actions are audited with actor "cli". A support or
+ * admin user gets a console password from FV_CONSOLE_PASSWORD (an
+ * environment variable, so it stays out of the shell history and `ps`).
  */
 const USAGE = `Usage:
   npm run admin -- create-user <username> [--role user|support|admin]
   npm run admin -- new-code <username>
+Set FV_CONSOLE_PASSWORD (12+ characters) to give a support or admin user a console password.
 ${CONFIG_HELP}`;
 
 async function main(): Promise<number> {
@@ -38,11 +41,16 @@ async function main(): Promise<number> {
     process.stderr.write(`${!username.success ? `username: ${z.prettifyError(username.error)}` : `--role: expected user, support or admin`}\n`);
     return 2;
   }
+  const password = process.env.FV_CONSOLE_PASSWORD || undefined;
+  if (password !== undefined && (parsedRole.data === 'user' || password.length < 12)) {
+    process.stderr.write('FV_CONSOLE_PASSWORD: only for --role support or admin, and at least 12 characters\n');
+    return 2;
+  }
   const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 1 });
   try {
     const admin = new AdminService(dbh, config);
     const actor = { userId: null, name: 'cli' };
-    const r = command === 'create-user' ? await admin.createUser({ username: username.data, role: parsedRole.data }, actor) : await admin.newEnrollmentCode(username.data, actor);
+    const r = command === 'create-user' ? await admin.createUser({ username: username.data, role: parsedRole.data, password }, actor) : await admin.newEnrollmentCode(username.data, actor);
     process.stdout.write(`User:            ${r.username} (${r.userId})\nEnrollment code: ${r.enrollmentCode}\nExpires:         ${r.expiresAt}\nLink:            ${r.enrollmentLink}\n`);
     return 0;
   } catch (e) {

@@ -14,6 +14,7 @@ export const ERROR_MESSAGES = {
   KdfTooWeak: 'The stored key settings are weaker than this app allows, so they were refused.',
   AccountExists: 'An account with this username already exists on this device.',
   NoAccount: 'The username or password is not right.',
+  WrongCode: 'The username or unlock code is not right, or the code was used already. Check it with support.',
   NotFound: 'That record no longer exists.',
   Validation: 'Some fields need attention.',
   InvalidArgument: 'The request was not valid.',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { PASSWORD } from './support/app';
+import { PASSWORD, enroll, signInOnline, syncUntilSent } from './support/app';
 import { photoWithRandomPayload } from './support/photo';
 import { listFiles } from './support/profile-scan';
 import { freshDatabase, pgDump } from '../support/postgres';
@@ -14,24 +14,6 @@ import { testServer, type TestServer } from './support/server';
  */
 const photoPayloads: Buffer[] = [];
 const MARKER = `SRVMARK${Math.random().toString(36).slice(2, 10)}`;
-
-async function enroll(page: Page, link: string) {
-  await page.goto(link);
-  await expect(page.getByRole('heading', { name: 'Set up your account' })).toBeVisible();
-  await page.getByLabel('Choose a password').fill(PASSWORD);
-  await page.getByLabel('Repeat password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Set up account' }).click();
-  await expect(page.getByRole('heading', { name: 'Contacts' })).toBeVisible({ timeout: 30_000 });
-}
-
-async function signInOnline(page: Page, url: string, username: string) {
-  await page.goto(url);
-  await page.getByRole('button', { name: /First time on this device/ }).click();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Contacts' })).toBeVisible({ timeout: 30_000 });
-}
 
 async function addContact(page: Page, values: Record<string, string>) {
   await page.getByRole('link', { name: 'Contacts' }).click();
@@ -47,16 +29,6 @@ async function edit(page: Page, name: string, values: Record<string, string>) {
   for (const [label, v] of Object.entries(values)) await page.getByLabel(label).fill(v);
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('heading', { name: 'Contacts' })).toBeVisible();
-}
-
-/** Asks for a sync until the outbox is empty and nothing received is waiting. */
-async function syncUntilSent(page: Page) {
-  await page.getByRole('link', { name: 'Settings' }).click();
-  await expect(async () => {
-    await page.getByRole('button', { name: 'Sync now' }).click();
-    await expect(page.getByTestId('sync-status')).toContainText('Everything is sent.', { timeout: 2_000 });
-    await expect(page.getByTestId('sync-status')).not.toContainText('received', { timeout: 2_000 });
-  }).toPass({ timeout: 60_000 });
 }
 
 async function fieldOf(page: Page, name: string, label: string): Promise<string> {

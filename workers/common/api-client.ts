@@ -25,12 +25,16 @@ export interface CallOptions {
 let clockOffsetMs = 0;
 const MAX_SKEW_MS = DPOP_MAX_SKEW_SECONDS * 1000;
 
+/** This device's best guess of the server's clock (what signed, timed statements should carry). */
+export const serverNow = (): number => Date.now() + clockOffsetMs;
+
 const SERVER_CODES: Partial<Record<z.infer<typeof ApiError>['error'], ErrorCode>> = {
   EnrollmentInvalid: 'EnrollmentInvalid',
   RateLimited: 'RateLimited',
   Forbidden: 'PolicyDenied',
   NotFound: 'NotFound',
   BadRequest: 'InvalidArgument',
+  Conflict: 'Conflict',
 };
 
 export class ApiClient {
@@ -65,7 +69,7 @@ export class ApiClient {
         url: url.origin + url.pathname,
         token: this.token,
         body,
-        now: Date.now() + clockOffsetMs,
+        now: serverNow(),
       }),
     };
     if (this.token) headers.Authorization = `DPoP ${this.token}`;
@@ -78,9 +82,9 @@ export class ApiClient {
     }
     if (res.ok) return res;
     const err = ApiError.safeParse(await res.json().catch(() => undefined));
-    const serverNow = Date.parse(res.headers.get('Date') ?? '');
-    if (res.status === 401 && err.success && err.data.error === 'ProofInvalid' && !retried && Number.isFinite(serverNow)) {
-      const offset = serverNow - Date.now();
+    const serverDate = Date.parse(res.headers.get('Date') ?? '');
+    if (res.status === 401 && err.success && err.data.error === 'ProofInvalid' && !retried && Number.isFinite(serverDate)) {
+      const offset = serverDate - Date.now();
       if (Math.abs(offset - clockOffsetMs) > MAX_SKEW_MS / 2) {
         clockOffsetMs = offset;
         return this.send(path, opts, true);

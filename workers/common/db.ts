@@ -21,6 +21,27 @@ export interface AccountRow {
   personalGroup: string;
   /** Failed unlocks since the last success, written before each attempt. */
   failedAttempts: number;
+  /** The same private keys wrapped under each unlock code this device was handed (DESIGN §8); the codes are not kept. */
+  codeSlots?: CodeSlot[];
+  /** A password change or code use the server has not heard of yet (workers/vault/account-sync.ts). */
+  pendingCredentials?: PendingCredentials;
+}
+
+export interface CodeSlot {
+  /** The server's id of the code. */
+  id: string;
+  /** HKDF salt of the code's KEK. */
+  salt: Uint8Array;
+  /** IV ‖ AES-GCM(code KEK, pkcs8), like wrappedEcdh / wrappedEcdsa. */
+  wrappedEcdh: Uint8Array;
+  wrappedEcdsa: Uint8Array;
+}
+
+export interface PendingCredentials {
+  /** The new auth key, sealed under the account's current KEK (it would log in online). */
+  sealedAuthKey: Uint8Array;
+  /** Ids of unlock codes used on this device. */
+  spentCodes: string[];
 }
 
 export interface GroupRow {

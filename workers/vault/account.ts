@@ -15,6 +15,7 @@ import {
   deriveVerifier,
   newKdfParams,
 } from './crypto/password-kdf';
+import { open, seal } from './crypto/aead';
 import { rewrapPrivateKey, unwrapPrivateKey, wrapPrivateKey } from './crypto/private-key-wrap';
 
 /**
@@ -28,6 +29,8 @@ export interface UnlockedAccount {
   personalGroup: string;
   ecdh: { privateKey: CryptoKey; publicKey: CryptoKey; spki: Uint8Array<ArrayBuffer>; kid: string };
   ecdsa: { privateKey: CryptoKey; publicKey: CryptoKey; spki: Uint8Array<ArrayBuffer>; kid: string };
+  /** The KEK the stored private keys are wrapped under: kept while unlocked to wrap them under new unlock codes. */
+  kek: Kek;
 }
 
 const ECDH = { name: 'ECDH', namedCurve: 'P-256' } as const;
@@ -44,9 +47,9 @@ export async function accountKey(username: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(`fv1/account|${normalizeUsername(username)}`))));
 }
 
-const keyAad = (userId: string, role: 'ecdh' | 'ecdsa') => utf8(`fv1/account-key|${userId}|${role}`);
+export const keyAad = (userId: string, role: 'ecdh' | 'ecdsa') => utf8(`fv1/account-key|${userId}|${role}`);
 
-function checkCredentials(username: string, password: string): void {
+export function checkCredentials(username: string, password: string): void {
   const u = normalizeUsername(username);
   if (u.length < 1 || u.length > MAX_USERNAME_LENGTH)
     throw new VaultError('InvalidArgument', `username must be 1 to ${MAX_USERNAME_LENGTH} characters`);
@@ -75,6 +78,7 @@ export async function unwrapAccount(row: AccountRow, kek: Kek, username: string)
     personalGroup: row.personalGroup,
     ecdh: { privateKey: ecdhPriv, publicKey: ecdhPub, spki: ecdhSpki, kid: ecdhKid },
     ecdsa: { privateKey: ecdsaPriv, publicKey: ecdsaPub, spki: ecdsaSpki, kid: ecdsaKid },
+    kek,
   };
 }
 
@@ -189,9 +193,9 @@ export async function unlockAccount(db: VaultDb, username: string, password: str
   const upgrade = params.data.iterations < KDF_DEFAULT_ITERATIONS ? await rewrapRow(row, kek, password) : undefined;
   await db.accounts.where('key').equals(key).modify((r) => {
     r.failedAttempts = 0;
-    if (upgrade) Object.assign(r, upgrade);
+    if (upgrade) Object.assign(r, upgrade.fields);
   });
-  return account;
+  return upgrade ? { ...account, kek: upgrade.kek } : account;
 }
 
 /** Failed unlock attempts recorded for a username (0 if unknown). */
@@ -199,22 +203,48 @@ export async function failedAttempts(db: VaultDb, username: string): Promise<num
   return (await db.accounts.get(await accountKey(username)))?.failedAttempts ?? 0;
 }
 
-type WrappedFields = Pick<AccountRow, 'kdf' | 'verifier' | 'wrappedEcdh' | 'wrappedEcdsa'>;
+type WrappedFields = Pick<AccountRow, 'kdf' | 'verifier' | 'wrappedEcdh' | 'wrappedEcdsa' | 'pendingCredentials'>;
 
-async function rewrapRow(row: AccountRow, oldKek: Kek, newPassword: string): Promise<WrappedFields> {
+/** What a new password gives: KDF parameters, verifier, KEK and the auth key the server will check. */
+export async function newPasswordKeys(password: string) {
   const kdf = newKdfParams(KDF_DEFAULT_ITERATIONS);
-  const master = await deriveMasterSecret(newPassword, kdf);
-  const [kek, verifier] = await Promise.all([deriveKek(master), deriveVerifier(master)]);
+  const master = await deriveMasterSecret(password, kdf);
+  const [kek, verifier, authKey] = await Promise.all([deriveKek(master), deriveVerifier(master), deriveAuthKey(master)]);
+  return { kdf, kek, verifier, authKey };
+}
+
+const pendingAad = (userId: string) => utf8(`fv1/pending-auth|${userId}`);
+
+/** Marks new credentials for the server (account-sync.ts sends them); the auth key is kept sealed under the new KEK. */
+export async function pendingCredentials(row: AccountRow, kek: Kek, authKey: Uint8Array<ArrayBuffer>, spentCode?: string) {
   return {
-    kdf,
-    verifier,
-    wrappedEcdh: await rewrapPrivateKey(oldKek, kek, row.wrappedEcdh as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdh'), 'account encryption key'),
-    wrappedEcdsa: await rewrapPrivateKey(oldKek, kek, row.wrappedEcdsa as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdsa'), 'account signing key'),
+    sealedAuthKey: await seal(kek, authKey, pendingAad(row.userId)),
+    spentCodes: [...(row.pendingCredentials?.spentCodes ?? []), ...(spentCode ? [spentCode] : [])],
   };
 }
 
-/** Re-wraps the account keys under a new password after checking the old one (counted like a login). */
-export async function changePassword(db: VaultDb, username: string, oldPassword: string, newPassword: string): Promise<void> {
+export const openPendingAuthKey = (kek: Kek, row: AccountRow, sealed: Uint8Array<ArrayBuffer>) => open(kek, sealed, pendingAad(row.userId), 'pending credentials');
+
+/** Moves the private keys from `oldKek` to a new password's KEK; the server hears of it at the next sync. */
+async function rewrapRow(row: AccountRow, oldKek: Kek, newPassword: string): Promise<{ fields: WrappedFields; kek: Kek }> {
+  const { kdf, kek, verifier, authKey } = await newPasswordKeys(newPassword);
+  return {
+    kek,
+    fields: {
+      kdf,
+      verifier,
+      wrappedEcdh: await rewrapPrivateKey(oldKek, kek, row.wrappedEcdh as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdh'), 'account encryption key'),
+      wrappedEcdsa: await rewrapPrivateKey(oldKek, kek, row.wrappedEcdsa as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdsa'), 'account signing key'),
+      pendingCredentials: await pendingCredentials(row, kek, authKey),
+    },
+  };
+}
+
+/**
+ * Re-wraps the account keys under a new password after checking the old one
+ * (counted like a login). Returns the new KEK for the open session.
+ */
+export async function changePassword(db: VaultDb, username: string, oldPassword: string, newPassword: string): Promise<Kek> {
   checkCredentials(username, newPassword);
   const key = await accountKey(username);
   const row = await db.accounts.get(key);
@@ -224,11 +254,12 @@ export async function changePassword(db: VaultDb, username: string, oldPassword:
   });
   const master = await deriveMasterSecret(oldPassword, KdfParams.parse(row.kdf));
   if (!constantTimeEqual(await deriveVerifier(master), row.verifier)) throw new VaultError('WrongPassword');
-  const fields = await rewrapRow(row, await deriveKek(master), newPassword);
+  const { fields, kek } = await rewrapRow(row, await deriveKek(master), newPassword);
   await db.accounts.where('key').equals(key).modify((r) => {
     Object.assign(r, fields);
     r.failedAttempts = 0;
   });
+  return kek;
 }
 
 /** Group keys by epoch for every group this account has an envelope for. */

@@ -74,6 +74,10 @@ export interface SyncStatus {
   lastError: string | null;
   /** Changes from the server that failed their integrity check since unlock (not applied). */
   rejected: number;
+  /** Unlock codes this device can open the account with, should the password be forgotten. */
+  unlockCodes: number;
+  /** A new password (or a used unlock code) the server has not been told of yet. */
+  credentialsPending: boolean;
 }
 
 export interface VaultApi {
@@ -98,8 +102,21 @@ export interface VaultApi {
   loginOnline(username: string, password: string): Promise<SessionInfo>;
   /** Drops every key and decrypted cache. */
   lock(): Promise<void>;
-  /** Re-wraps the account keys under a new password. Throws WrongPassword. */
+  /**
+   * A forgotten password: an unlock code read out by support opens the
+   * account (from this device's code slots, offline; or from the server on a
+   * device that does not hold the account) and sets `newPassword`. Throws
+   * WrongCode (counted like a wrong password), InvalidArgument, Offline.
+   */
+  resetPassword(username: string, code: string, newPassword: string): Promise<SessionInfo>;
+  /** Re-wraps the account keys under a new password; the server follows at the next sync. Throws WrongPassword. */
   changePassword(oldPassword: string, newPassword: string): Promise<void>;
+  /**
+   * Brings the account's server side up to date: new credentials after a
+   * password change or a used code, fresh unlock codes. Runs by itself at
+   * unlock and after every background sync; exposed for "sync now".
+   */
+  syncAccount(): Promise<void>;
 
   /** Creates (no id) or updates a record. Throws Validation with per-field messages, NotFound, QuotaExceeded. */
   putRecord(type: string, values: Record<string, unknown>, id?: string): Promise<RecordView>;

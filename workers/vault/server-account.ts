@@ -1,11 +1,13 @@
-import { VaultError } from '../../src/lib/errors';
+import { VaultError, isVaultError } from '../../src/lib/errors';
 import { constantTimeEqual, fromBase64, toBase64 } from '../../src/lib/bytes';
 import { EnrollBeginResponse, PreloginResponse, SessionResponse, type EnvelopeWire, type KeyBundle } from '../../src/protocol/auth';
 import { ApiClient } from '../common/api-client';
 import type { AccountRow, EnvelopeRow, VaultDb } from '../common/db';
 import { describeDevice, deviceKey } from '../common/device-key';
-import { accountKey, buildAccount, storeAccount, unwrapAccount, type UnlockedAccount } from './account';
+import { CodeLoginResponse } from '../../src/protocol/unlock-codes';
+import { accountKey, buildAccount, checkCredentials, storeAccount, unwrapAccount, type UnlockedAccount } from './account';
 import { Envelope } from './crypto/envelope';
+import { openSlot, parseCode, rekeyWithCode } from './unlock-codes';
 import { KDF_DEFAULT_ITERATIONS, KdfParams, deriveAuthKey, deriveKek, deriveMasterSecret, deriveVerifier } from './crypto/password-kdf';
 
 /**
@@ -56,13 +58,42 @@ export async function loginOnline(ctx: ServerContext, username: string, password
   // The server accepted the auth key, so the password is right: a verifier
   // that does not match means the bundle is not the one this password made.
   if (!constantTimeEqual(await deriveVerifier(master), row.verifier)) throw new VaultError('Tampered', 'key bundle from the server');
-  const envelopes: EnvelopeRow[] = session.envelopes.flatMap((e) => {
+  await storeAccount(ctx.db, row, envelopeRows(session));
+  await saveSession(ctx.db, session);
+  return unwrapAccount(row, await deriveKek(master), username);
+}
+
+/**
+ * A revealed unlock code on a device that does not hold the account yet:
+ * the code opens a session and downloads the keys wrapped under it; they
+ * move under `newPassword` here. The code is spent at the next account
+ * sync, which also tells the server the new password's auth key.
+ */
+export async function codeLogin(ctx: ServerContext, username: string, typed: string, newPassword: string): Promise<UnlockedAccount> {
+  checkCredentials(username, newPassword);
+  const code = parseCode(typed);
+  const { api, info } = await device(ctx);
+  const key = await accountKey(username);
+  let session: CodeLoginResponse;
+  try {
+    session = await api.json('/auth/code-login', CodeLoginResponse, { body: { username, code, device: info } });
+  } catch (e) {
+    throw isVaultError(e, 'WrongPassword') ? new VaultError('WrongCode') : e;
+  }
+  const base = fromBundle(key, session.userId, session.bundle);
+  const slot = { id: session.codeId, salt: fromBase64(session.wrap.salt), wrappedEcdh: fromBase64(session.wrap.wrappedEcdh), wrappedEcdsa: fromBase64(session.wrap.wrappedEcdsa) };
+  const { row, kek } = await rekeyWithCode(base, slot, await openSlot(base, slot, code), newPassword);
+  await storeAccount(ctx.db, row, envelopeRows(session));
+  await saveSession(ctx.db, session);
+  return unwrapAccount(row, kek, username);
+}
+
+/** Envelopes of a session answer in storable form (malformed ones are skipped; opening them would fail anyway). */
+function envelopeRows(session: SessionResponse): EnvelopeRow[] {
+  return session.envelopes.flatMap((e) => {
     const env = Envelope.safeParse(e.envelope);
     return env.success ? [{ group: e.group, epoch: e.epoch, kid: e.kid, envelope: env.data }] : [];
   });
-  await storeAccount(ctx.db, row, envelopes);
-  await saveSession(ctx.db, session);
-  return unwrapAccount(row, await deriveKek(master), username);
 }
 
 async function saveSession(db: VaultDb, s: SessionResponse): Promise<void> {
@@ -77,7 +108,7 @@ async function saveSession(db: VaultDb, s: SessionResponse): Promise<void> {
   });
 }
 
-function toBundle(r: AccountRow): KeyBundle {
+export function toBundle(r: AccountRow): KeyBundle {
   return {
     v: 1,
     kdf: r.kdf,

@@ -8,9 +8,11 @@ import { validateRecord, type RecordValues } from '../../src/domain/validate';
 import { VaultError, type FieldErrors } from '../../src/lib/errors';
 import { DB_NAME, openVaultDb, type VaultDb } from '../common/db';
 import { SYNC_CHANNEL } from '../common/sync-channel';
-import { changePassword, createAccount, openGroups, unlockAccount, type UnlockedAccount } from './account';
+import { accountKey, changePassword, createAccount, openGroups, unlockAccount, type UnlockedAccount } from './account';
+import { syncAccount } from './account-sync';
 import type { ChangeEvent, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
-import { enroll, loginOnline, type ServerContext } from './server-account';
+import { codeLogin, enroll, loginOnline, type ServerContext } from './server-account';
+import { resetWithCode } from './unlock-codes';
 import { BlobStore } from './blob-store';
 import { ChangeFeed } from './change-feed';
 import { displayFingerprint } from './crypto/fingerprint';
@@ -59,6 +61,7 @@ export class Vault implements VaultApi {
   private current: Session | null = null;
   private syncChannel: BroadcastChannel | null = null;
   private applying: Promise<number> = Promise.resolve(0);
+  private accountSync: Promise<void> = Promise.resolve();
   /** Changes from the inbox that failed their integrity check since this worker started, for the UI. */
   private rejected = 0;
 
@@ -66,7 +69,10 @@ export class Vault implements VaultApi {
     this.db = openVaultDb(opts.dbName ?? DB_NAME);
     if (typeof BroadcastChannel !== 'undefined') {
       this.syncChannel = new BroadcastChannel(SYNC_CHANNEL);
-      this.syncChannel.onmessage = () => void this.applyInbox().catch(() => undefined);
+      this.syncChannel.onmessage = () => {
+        void this.applyInbox().catch(() => undefined);
+        void this.syncAccount().catch(() => undefined);
+      };
     }
     this.feed = new ChangeFeed(`${opts.dbName ?? DB_NAME}:changes`, (e) => {
       this.current?.partitions.get(e.partition)?.pages.invalidate(e.collection);
@@ -107,9 +113,26 @@ export class Vault implements VaultApi {
     this.current = null;
   }
 
+  async resetPassword(username: string, code: string, newPassword: string): Promise<SessionInfo> {
+    this.current = null;
+    const local = await this.db.accounts.get(await accountKey(username));
+    return this.start(local ? await resetWithCode(this.db, username, code, newPassword) : await codeLogin(this.server(), username, code, newPassword));
+  }
+
   async changePassword(oldPassword: string, newPassword: string): Promise<void> {
     const s = this.require();
-    await changePassword(this.db, s.account.username, oldPassword, newPassword);
+    s.account = { ...s.account, kek: await changePassword(this.db, s.account.username, oldPassword, newPassword) };
+    void this.syncAccount().catch(() => undefined);
+  }
+
+  syncAccount(): Promise<void> {
+    // One run at a time, so two triggers do not wrap the same codes twice.
+    const run = this.accountSync.then(() => {
+      const s = this.current;
+      return s ? syncAccount(this.server(), s.account) : undefined;
+    });
+    this.accountSync = run.catch(() => undefined);
+    return run;
   }
 
   async putRecord(type: string, values: Record<string, unknown>, id?: string): Promise<RecordView> {
@@ -224,11 +247,12 @@ export class Vault implements VaultApi {
   async syncStatus(): Promise<SyncStatus> {
     const s = this.require();
     const groups = [...s.partitions.keys()];
-    const [session, pending, incoming, status] = await Promise.all([
+    const [session, pending, incoming, status, account] = await Promise.all([
       this.db.serverSessions.get(s.account.userId),
       this.db.outbox.where('group').anyOf(groups).count(),
       this.db.inbox.where('group').anyOf(groups).count(),
       this.db.syncState.get('status'),
+      accountKey(s.account.username).then((k) => this.db.accounts.get(k)),
     ]);
     return {
       enrolled: session !== undefined,
@@ -238,6 +262,8 @@ export class Vault implements VaultApi {
       lastContact: status?.lastContact ?? null,
       lastError: status?.lastError ?? null,
       rejected: this.rejected,
+      unlockCodes: account?.codeSlots?.length ?? 0,
+      credentialsPending: account?.pendingCredentials !== undefined,
     };
   }
 
@@ -294,7 +320,9 @@ export class Vault implements VaultApi {
     }
     if (!partitions.has(account.personalGroup)) throw new VaultError('Tampered', 'personal group key is missing');
     this.current = { account, partitions, active: account.personalGroup, clock: new HlcClock(await this.deviceId()) };
-    void this.applyInbox().catch(() => undefined); // in the background: unlock does not wait for sync
+    // In the background: unlock does not wait for sync.
+    void this.applyInbox().catch(() => undefined);
+    void this.syncAccount().catch(() => undefined);
     return this.info(this.current);
   }
 

@@ -27,6 +27,12 @@ export function SyncPanel() {
         Last synced {ago(s.lastSync)}. {s.pending === 0 ? 'Everything is sent.' : `${s.pending} change(s) waiting to be sent.`}
         {s.incoming > 0 && ` ${s.incoming} change(s) received, being applied.`}
       </p>
+      <p data-testid="unlock-codes">
+        {s.unlockCodes > 0
+          ? `${s.unlockCodes} unlock codes are ready on this device, should you forget your password (support can read you one).`
+          : 'Unlock codes for a forgotten password arrive at the next sync.'}
+        {s.credentialsPending && ' Your new password reaches the server at the next sync.'}
+      </p>
       {s.rejected > 0 && (
         <p class="error" role="alert">
           {s.rejected} change(s) from the server failed their integrity check and were not applied.

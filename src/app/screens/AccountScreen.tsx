@@ -12,23 +12,29 @@ import { vault } from '../vault-client';
  * - login: offline, the password unwraps the keys on this device;
  * - online: first time on this device, keys come from the server;
  * - enroll: first time at all, with the code the admin gave (link or typed);
- * - create: a local account with no server.
+ * - create: a local account with no server;
+ * - reset: a forgotten password, with an unlock code read out by support
+ *   (works offline on a device that holds the account, online elsewhere).
  * Shared devices hold several accounts; each sees only its own data.
  */
-type Mode = 'login' | 'online' | 'enroll' | 'create';
+type Mode = 'login' | 'online' | 'enroll' | 'create' | 'reset';
 
 const TITLES: Record<Mode, string> = {
   login: 'Log in',
   online: 'Sign in on this device',
   enroll: 'Set up your account',
   create: 'Create a local account',
+  reset: 'Forgot your password?',
 };
 const SUBMIT: Record<Mode, [string, string]> = {
   login: ['Log in', 'Checking…'],
   online: ['Sign in', 'Signing in…'],
   enroll: ['Set up account', 'Setting up…'],
   create: ['Create account', 'Creating…'],
+  reset: ['Set new password', 'Checking the code…'],
 };
+
+const CODE_HINT = '28 letters and digits; spaces and dashes do not matter.';
 
 export function AccountScreen({ firstRun }: { firstRun: boolean }) {
   const r = route.value;
@@ -40,7 +46,7 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const newPassword = mode === 'create' || mode === 'enroll';
+  const newPassword = mode === 'create' || mode === 'enroll' || mode === 'reset';
   const hint = newPassword ? `At least ${MIN_PASSWORD_LENGTH} characters.` : undefined;
 
   async function submit(e: Event) {
@@ -56,7 +62,9 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
             ? await vault.enroll(username, code, password)
             : mode === 'online'
               ? await vault.loginOnline(username, password)
-              : await vault.unlock(username, password);
+              : mode === 'reset'
+                ? await vault.resetPassword(username, code, password)
+                : await vault.unlock(username, password);
       hasAccounts.value = true;
       if (link) go('#/contact');
       void requestPersistence();
@@ -67,6 +75,7 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
       setBusy(false);
       setPassword('');
       setConfirm('');
+      if (mode === 'reset') setCode('');
     }
   }
 
@@ -77,6 +86,7 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
       ['online', 'First time on this device? Sign in with the server'],
       ['enroll', 'I have an enrollment code'],
       ['create', 'Create a local account (no server)'],
+      ['reset', 'Forgot your password? Use an unlock code from support'],
     ] as [Mode, string][]
   ).filter(([m]) => m !== mode && !(m === 'login' && firstRun));
 
@@ -89,12 +99,26 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
         <Field id="username" label="Username">
           <input {...describedBy('username')} autocomplete="off" autoCapitalize="none" spellcheck={false} required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
         </Field>
-        {mode === 'enroll' && (
-          <Field id="code" label="Enrollment code">
-            <input {...describedBy('code')} autocomplete="off" autoCapitalize="characters" spellcheck={false} required value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+        {mode === 'reset' && (
+          <p class="fine">
+            Call support: they check who you are and read you an unlock code. It works without a network on a device you have used before. Your
+            records stay as they are.
+          </p>
+        )}
+        {(mode === 'enroll' || mode === 'reset') && (
+          <Field id="code" label={mode === 'enroll' ? 'Enrollment code' : 'Unlock code'} hint={mode === 'reset' ? CODE_HINT : undefined}>
+            <input
+              {...describedBy('code', undefined, mode === 'reset' ? CODE_HINT : undefined)}
+              autocomplete="off"
+              autoCapitalize="characters"
+              spellcheck={false}
+              required
+              value={code}
+              onInput={(e) => setCode(e.currentTarget.value)}
+            />
           </Field>
         )}
-        <Field id="password" label={newPassword ? 'Choose a password' : 'Password'} hint={hint}>
+        <Field id="password" label={mode === 'reset' ? 'New password' : newPassword ? 'Choose a password' : 'Password'} hint={hint}>
           <input
             {...describedBy('password', undefined, hint)}
             type="password"

@@ -86,7 +86,7 @@ function PasswordForm() {
     setBusy(true);
     try {
       await vault.changePassword(oldPw, newPw);
-      setMsg({ ok: true, text: 'Password changed.' });
+      setMsg({ ok: true, text: 'Password changed. It works on this device now, and on others after the next sync.' });
       setOld('');
       setNew('');
       setConfirm('');

@@ -30,3 +30,31 @@ export async function addContact(page: Page, values: { name: string; notes?: str
 export async function waitForOfflineReady(page: Page): Promise<void> {
   await page.evaluate(async () => void (await navigator.serviceWorker.ready));
 }
+
+export async function enroll(page: Page, link: string) {
+  await page.goto(link);
+  await expect(page.getByRole('heading', { name: 'Set up your account' })).toBeVisible();
+  await page.getByLabel('Choose a password').fill(PASSWORD);
+  await page.getByLabel('Repeat password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Set up account' }).click();
+  await expect(page.getByRole('heading', { name: 'Contacts' })).toBeVisible({ timeout: 30_000 });
+}
+
+export async function signInOnline(page: Page, url: string, username: string, password = PASSWORD) {
+  await page.goto(url);
+  await page.getByRole('button', { name: /First time on this device/ }).click();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Contacts' })).toBeVisible({ timeout: 30_000 });
+}
+
+/** Asks for a sync until the outbox is empty and nothing received is waiting. */
+export async function syncUntilSent(page: Page) {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(async () => {
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await expect(page.getByTestId('sync-status')).toContainText('Everything is sent.', { timeout: 2_000 });
+    await expect(page.getByTestId('sync-status')).not.toContainText('received', { timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+}

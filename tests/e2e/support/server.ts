@@ -22,6 +22,8 @@ export interface TestServer {
   kill(): Promise<void>;
   stop(): Promise<void>;
   createUser(username: string): Promise<{ code: string; link: string }>;
+  /** A support (or admin) user with a console password, through the admin CLI. */
+  createStaff(username: string, role: 'support' | 'admin', password: string): Promise<void>;
   remove(): void;
 }
 
@@ -78,6 +80,12 @@ export async function testServer(opts: { databaseUrl?: string } = {}): Promise<T
       const code = link ? new URL(link.replace('#/', '')).searchParams.get('code') : null;
       if (!link || !code) throw new Error(`no enrollment link in: ${stdout}`);
       return { code, link };
+    },
+    async createStaff(username, role, password) {
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'server/cli.ts'), 'create-user', username, '--role', role, ...args], {
+        env: { ...env, FV_CONSOLE_PASSWORD: password },
+        cwd: ROOT,
+      });
     },
     remove() {
       rmSync(dataDir, { recursive: true, force: true });
