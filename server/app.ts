@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { blobRoutes } from './routes/blobs';
 import { enrollRoutes } from './routes/enroll';
+import { groupRoutes } from './routes/groups';
 import { healthRoutes } from './routes/health';
 import { setupPageRoutes } from './routes/setup-page';
 import { syncRoutes } from './routes/sync';
@@ -21,6 +22,7 @@ import { AccountService } from './services/accounts';
 import { AdminService } from './services/admin';
 import { BlobService } from './services/blobs';
 import { DpopVerifier } from './services/dpop';
+import { GroupService } from './services/groups';
 import { loadServerSecret } from './services/server-secret';
 import { SyncService } from './services/sync';
 import { UnlockCodeService } from './services/unlock-codes';
@@ -35,6 +37,7 @@ export interface Services {
   blobs: BlobService;
   admin: AdminService;
   unlockCodes: UnlockCodeService;
+  groups: GroupService;
 }
 
 declare module 'fastify' {
@@ -74,6 +77,7 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
     blobs: new BlobService(dbh),
     admin: new AdminService(dbh, config),
     unlockCodes: new UnlockCodeService(dbh, config, secret),
+    groups: new GroupService(dbh),
   } satisfies Services);
 
   registerBodyParsers(app);
@@ -90,6 +94,7 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
       await api.register(enrollRoutes);
       await api.register(syncRoutes);
       await api.register(accountRoutes);
+      await api.register(groupRoutes);
       await api.register(blobRoutes);
       await api.register(adminRoutes);
     },

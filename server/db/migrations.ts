@@ -216,6 +216,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_group_epochs': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('groups').addColumn('epoch', 'bigint', (c) => c.notNull().defaultTo(1)).execute();
+      },
+    },
   };
 }
 

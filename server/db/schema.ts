@@ -38,6 +38,8 @@ export interface GroupsTable {
   /** 'personal' (a user's main account) or 'shared'. */
   kind: string;
   created_at: number;
+  /** Current key epoch; a removed member starts the next one. */
+  epoch?: number;
 }
 
 export interface MembershipsTable {
