@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
 /**
  * One build for the whole client: the field app (index.html), its vault
- * worker (bundled from `new Worker(new URL(...))`) and the service worker
+ * worker (bundled from `new Worker(new URL(...))`), the support page
+ * (support.html, served at /support) and the service worker
  * (workers/sw/sw.ts, built by vite-plugin-pwa with the precache manifest
  * injected).
  */
@@ -15,7 +17,17 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 8080, strictPort: true },
   preview: { host: '127.0.0.1', port: 8080, strictPort: true },
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 600 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 600,
+    rolldownOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        // Its entry chunk is assets/fv-support-<hash>.js (kept out of the precache below).
+        'fv-support': fileURLToPath(new URL('./support.html', import.meta.url)),
+      },
+    },
+  },
   plugins: [
     VitePWA({
       strategies: 'injectManifest',
@@ -42,6 +54,8 @@ export default defineConfig({
       },
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        // The support page is online only and not for field devices.
+        globIgnores: ['support.html', 'assets/fv-support-*'],
         // The vault worker bundle carries zod and dexie; allow it in the precache.
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
       },

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
  * Serves the built PWA (dist/). The service worker script and the HTML are
  * revalidated on every load (`no-cache`) so updates reach devices; hashed
  * bundles under /assets/ are immutable. Unknown non-API paths fall back to
- * index.html (the app routes in the fragment, but deep links still work).
+ * index.html (the app routes in the fragment, but deep links still work);
+ * /support is the support page.
  */
 export async function registerStatic(app: FastifyInstance, root: string): Promise<void> {
   await app.register(fastifyStatic, {
@@ -25,6 +26,8 @@ export async function registerStatic(app: FastifyInstance, root: string): Promis
       }
     },
   });
+  // The support page (support.html, a second entry of the same build): online only, revalidated like the app's HTML.
+  app.get('/support', async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('support.html'));
 }
 
 /** Whether a 404 should get the app shell instead: a GET for a page, not for the API or a file. */

@@ -14,7 +14,7 @@ declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url:
 cleanupOutdatedCaches();
 precacheAndRoute(self.__WB_MANIFEST);
 // Every in-app URL opens the shell offline; server routes are never answered from the cache.
-registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//, /^\/admin/, /^\/setup/] }));
+registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//, /^\/admin/, /^\/setup/, /^\/support/] }));
 
 /** Background Sync events are not in TypeScript's lib yet. */
 interface SyncEvent extends ExtendableEvent {
