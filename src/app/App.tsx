@@ -1,5 +1,6 @@
 import { ENTITY_TYPES } from '../domain/entity-types';
 import { UpdateBanner, StorageBanner } from './components/Banners';
+import { ActingForBanner, GroupSwitcher } from './components/GroupSwitcher';
 import { SyncBadge } from './components/SyncBadge';
 import { route } from './router';
 import { AccountScreen } from './screens/AccountScreen';
@@ -22,6 +23,8 @@ function Shell() {
     return null;
   }
   const current = r.name === 'settings' ? 'settings' : r.type;
+  // Lists and editors belong to one partition: switching remounts them.
+  const active = session.value!.active;
   return (
     <div class="shell">
       <header class="bar">
@@ -36,6 +39,7 @@ function Shell() {
             Settings
           </a>
         </nav>
+        <GroupSwitcher />
         <SyncBadge />
         <button type="button" class="ghost" onClick={() => void lockNow()}>
           Lock
@@ -43,13 +47,14 @@ function Shell() {
       </header>
       <UpdateBanner />
       <StorageBanner />
+      <ActingForBanner />
       <main>
         {r.name === 'settings' ? (
           <Settings />
         ) : r.name === 'edit' ? (
-          <RecordEditor key={`${r.type}/${r.id ?? 'new'}`} type={r.type} id={r.id} prefill={r.prefill} />
+          <RecordEditor key={`${active}/${r.type}/${r.id ?? 'new'}`} type={r.type} id={r.id} prefill={r.prefill} />
         ) : (
-          <RecordList key={r.type} type={r.type} />
+          <RecordList key={`${active}/${r.type}`} type={r.type} />
         )}
       </main>
     </div>

@@ -23,5 +23,5 @@ export function tombstone(old: StoredRecord, stamp: string, by: string): StoredR
 }
 
 export function toView(type: string, r: StoredRecord): RecordView {
-  return { id: r.id, type, values: recordValues(r), created: decodeHlc(r.c).wall, updated: decodeHlc(r.u).wall };
+  return { id: r.id, type, values: recordValues(r), created: decodeHlc(r.c).wall, updated: decodeHlc(r.u).wall, by: r.by };
 }

@@ -29,6 +29,8 @@ export interface RecordView {
   /** Wall-clock ms of creation and last change, from the HLC stamps. */
   created: number;
   updated: number;
+  /** User id of the author of the last change (a surrogate, in someone else's records). */
+  by: string;
 }
 
 export function recordValues(r: StoredRecord): RecordValues {

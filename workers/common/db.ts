@@ -51,6 +51,9 @@ export interface GroupRow {
   owner: string;
   /** Highest server sequence of this group applied to local pages (the base of new changes). */
   appliedSeq?: number;
+  /** As the server last listed them (account-sync.ts): names for "acting for …" and the owner's surrogate list. */
+  ownerName?: string;
+  members?: { userId: string; username: string; role: 'owner' | 'member' }[];
 }
 
 export interface EnvelopeRow {
@@ -58,6 +61,8 @@ export interface EnvelopeRow {
   epoch: number;
   kid: string;
   envelope: unknown;
+  /** For envelopes another user signed: that user, and their ECDSA key as the server's key directory gave it. */
+  signer?: { userId: string; ecdsaSpki: Uint8Array };
 }
 
 export interface PageRow {

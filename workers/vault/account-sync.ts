@@ -1,10 +1,15 @@
 import { isVaultError } from '../../src/lib/errors';
-import { toBase64, utf8 } from '../../src/lib/bytes';
+import { fromBase64, toBase64, utf8 } from '../../src/lib/bytes';
+import Dexie from 'dexie';
+import { AccountGroupsResponse } from '../../src/protocol/groups';
 import { UnlockCodesResponse, credentialsSignedText } from '../../src/protocol/unlock-codes';
 import { ApiClient, serverNow } from '../common/api-client';
-import type { AccountRow, CodeSlot } from '../common/db';
+import type { AccountRow, CodeSlot, EnvelopeRow } from '../common/db';
 import { deviceKey } from '../common/device-key';
-import { accountKey, openPendingAuthKey, type UnlockedAccount } from './account';
+import { accountKey, openPendingAuthKey, signerKey, type UnlockedAccount } from './account';
+import { openEnvelope } from './crypto/envelope';
+import { keyId } from './crypto/fingerprint';
+import { forgetGroup } from './forget-group';
 import { toBundle, type ServerContext } from './server-account';
 import { slotFor } from './unlock-codes';
 
@@ -15,15 +20,80 @@ import { slotFor } from './unlock-codes';
  * runs in the vault worker (the service worker moves ciphertext only).
  * Does nothing for an account that never enrolled with a server.
  */
-export async function syncAccount(ctx: ServerContext, account: UnlockedAccount): Promise<void> {
+export interface AccountSyncResult {
+  /** Groups or epochs changed: the session's partitions must be reopened. */
+  groupsChanged: boolean;
+  /** Envelopes from the server that failed verification and were not stored. */
+  rejectedEnvelopes: number;
+}
+
+export async function syncAccount(ctx: ServerContext, account: UnlockedAccount): Promise<AccountSyncResult> {
+  const none = { groupsChanged: false, rejectedEnvelopes: 0 };
   const session = await ctx.db.serverSessions.get(account.userId);
-  if (!session) return;
+  if (!session) return none;
   const key = await accountKey(account.username);
   const device = await deviceKey(ctx.db);
   const row = await ctx.db.accounts.get(key);
-  if (!row) return;
+  if (!row) return none;
   if (row.pendingCredentials) await pushCredentials(ctx, new ApiClient(ctx.origin, device), account, row);
-  await refreshCodes(ctx, new ApiClient(ctx.origin, device, session.token), account, key);
+  const api = new ApiClient(ctx.origin, device, session.token);
+  const result = await refreshGroups(ctx, api, account);
+  await refreshCodes(ctx, api, account, key);
+  return result;
+}
+
+/**
+ * Brings this device's groups in line with the server's list: new groups
+ * and epochs (their envelopes verified before they are stored), names for
+ * the UI, and groups the user left. A group nobody on this device can open
+ * any more is forgotten with all its data. New groups restart the pull
+ * from the beginning, so their history arrives too.
+ */
+async function refreshGroups(ctx: ServerContext, api: ApiClient, account: UnlockedAccount): Promise<AccountSyncResult> {
+  const { db } = ctx;
+  const res = await api.json('/account/groups', AccountGroupsResponse);
+  const signers = new Map(await Promise.all(res.signers.map(async (d) => [await keyId(fromBase64(d.ecdsaSpki)), d] as const)));
+  const listed = new Map(res.groups.map((g) => [g.id, g]));
+  let groupsChanged = false;
+  let rejectedEnvelopes = 0;
+
+  for (const g of res.groups) {
+    const owner = g.members.find((m) => m.role === 'owner');
+    const row = await db.groups.get(g.id);
+    const epoch = Math.max(row?.epoch ?? 0, g.epoch);
+    // New members change names shown too (who changed a record), not only keys.
+    if (!row || row.epoch !== epoch || JSON.stringify(row.members) !== JSON.stringify(g.members)) groupsChanged = true;
+    await db.groups.put({ ...row, id: g.id, epoch, owner: owner?.userId ?? row?.owner ?? '', ownerName: owner?.username ?? row?.ownerName, members: g.members });
+  }
+  const opener = { privateKey: account.ecdh.privateKey, spki: account.ecdh.spki };
+  for (const e of res.envelopes) {
+    if (e.kid !== account.ecdh.kid || (await db.envelopes.get([e.group, e.epoch, e.kid]))) continue;
+    const by = (e.envelope as { by?: unknown }).by;
+    const d = typeof by === 'string' ? signers.get(by) : undefined;
+    const row: EnvelopeRow = { group: e.group, epoch: e.epoch, kid: e.kid, envelope: e.envelope, ...(d ? { signer: { userId: d.userId, ecdsaSpki: fromBase64(d.ecdsaSpki) } } : {}) };
+    try {
+      await openEnvelope(row.envelope, opener, await signerKey(row, account, listed.get(e.group)?.members.find((m) => m.role === 'owner')?.userId));
+    } catch (err) {
+      if (!isVaultError(err)) throw err;
+      rejectedEnvelopes++;
+      continue;
+    }
+    await db.envelopes.put(row);
+    groupsChanged = true;
+  }
+
+  const session = await db.serverSessions.get(account.userId);
+  const had = new Set(session?.groups ?? []);
+  for (const id of had) {
+    if (listed.has(id) || id === account.personalGroup) continue;
+    groupsChanged = true;
+    await db.envelopes.where('[group+epoch+kid]').between([id, Dexie.minKey, account.ecdh.kid], [id, Dexie.maxKey, account.ecdh.kid]).filter((r) => r.kid === account.ecdh.kid).delete();
+    // Another account on this (shared) device may still open it.
+    if ((await db.envelopes.where('[group+epoch+kid]').between([id, Dexie.minKey, Dexie.minKey], [id, Dexie.maxKey, Dexie.maxKey]).count()) === 0) await forgetGroup(db, id);
+  }
+  const added = [...listed.keys()].some((id) => !had.has(id));
+  await db.serverSessions.update(account.userId, { groups: [...listed.keys()], ...(added ? { cursor: 0, blobCursor: 0 } : {}) });
+  return { groupsChanged, rejectedEnvelopes };
 }
 
 /**

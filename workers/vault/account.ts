@@ -262,20 +262,44 @@ export async function changePassword(db: VaultDb, username: string, oldPassword:
   return kek;
 }
 
-/** Group keys by epoch for every group this account has an envelope for. */
-export async function openGroups(db: VaultDb, account: UnlockedAccount): Promise<Map<string, { current: number; epochs: Map<number, GroupKeys> }>> {
+export type OpenedGroups = Map<string, { current: number; epochs: Map<number, GroupKeys> }>;
+
+/**
+ * Group keys by epoch for every group this account has an envelope for.
+ * Each envelope is verified before use: one this account signed (its
+ * personal group, or a new epoch it started) with its own key; any other
+ * with the key the server's directory gave for its signer, who must be the
+ * group's owner. An envelope that fails is skipped, so one bad envelope does
+ * not lock the user out of everything else (account-sync.ts refuses bad
+ * ones on arrival and says so; this is the second line).
+ */
+export async function openGroups(db: VaultDb, account: UnlockedAccount): Promise<OpenedGroups> {
   const rows: EnvelopeRow[] = await db.envelopes.where('kid').equals(account.ecdh.kid).toArray();
-  const groups = new Map<string, { current: number; epochs: Map<number, GroupKeys> }>();
+  const groups: OpenedGroups = new Map();
+  const opener = { privateKey: account.ecdh.privateKey, spki: account.ecdh.spki };
   for (const row of rows) {
-    // Locally created envelopes are signed by the account itself; envelopes
-    // from other members arrive with sync and are checked against the
-    // server's key directory (issue 4).
-    const gdk = await openEnvelope(row.envelope, { privateKey: account.ecdh.privateKey, spki: account.ecdh.spki }, account.ecdsa.publicKey);
-    const keys = await deriveGroupKeys(gdk, row.group, row.epoch);
     const groupRow = await db.groups.get(row.group);
+    let keys: GroupKeys;
+    try {
+      const gdk = await openEnvelope(row.envelope, opener, await signerKey(row, account, groupRow?.owner));
+      keys = await deriveGroupKeys(gdk, row.group, row.epoch);
+    } catch (e) {
+      if (!(e instanceof VaultError)) throw e;
+      continue;
+    }
     const entry = groups.get(row.group) ?? { current: groupRow?.epoch ?? row.epoch, epochs: new Map() };
     entry.epochs.set(row.epoch, keys);
     groups.set(row.group, entry);
   }
   return groups;
+}
+
+/** The public key an envelope must be signed with (see openGroups). Tampered if none is acceptable. */
+export async function signerKey(row: EnvelopeRow, account: UnlockedAccount, owner: string | undefined): Promise<CryptoKey> {
+  const by = (row.envelope as { by?: unknown } | null)?.by;
+  if (by === account.ecdsa.kid) return account.ecdsa.publicKey;
+  const s = row.signer;
+  if (!s || s.userId !== owner || by !== (await keyId(s.ecdsaSpki as Uint8Array<ArrayBuffer>)))
+    throw new VaultError('Tampered', `envelope ${row.group}/${row.epoch} is not signed by the group's owner`);
+  return importPublic(s.ecdsaSpki as Uint8Array<ArrayBuffer>, ECDSA);
 }

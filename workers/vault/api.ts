@@ -13,9 +13,20 @@ export type { AttachmentMeta, RecordView, RecordValues };
 export interface SessionInfo {
   username: string;
   userId: string;
-  /** Partitions this user can open; the first is the personal group. */
+  /** Partitions this user can open; the first is the personal group ("My records"), others read "Acting for <owner>". */
   groups: { id: string; name: string }[];
+  /** The partition records are read from and written to now (switchGroup). */
+  active: string;
+  /** Usernames by user id, of everyone in this user's groups (to say who changed a record). */
+  people: Record<string, string>;
   /** Short fingerprint of the account encryption key, for people to compare. */
+  fingerprint: string;
+}
+
+/** Someone in the key directory, with the fingerprint people compare before trusting the key. */
+export interface DirectoryUser {
+  userId: string;
+  username: string;
   fingerprint: string;
 }
 
@@ -74,6 +85,8 @@ export interface SyncStatus {
   lastError: string | null;
   /** Changes from the server that failed their integrity check since unlock (not applied). */
   rejected: number;
+  /** Group key envelopes from the server that failed verification since unlock (not used). */
+  rejectedEnvelopes: number;
   /** Unlock codes this device can open the account with, should the password be forgotten. */
   unlockCodes: number;
   /** A new password (or a used unlock code) the server has not been told of yet. */
@@ -117,6 +130,26 @@ export interface VaultApi {
    * unlock and after every background sync; exposed for "sync now".
    */
   syncAccount(): Promise<void>;
+
+  /** Acts in another partition ("acting for …"); InvalidArgument if the user cannot open it. */
+  switchGroup(id: string): Promise<SessionInfo>;
+  /** Members of the user's personal group other than the user: their surrogates. */
+  surrogates(): Promise<{ userId: string; username: string }[]>;
+  /** Looks a user up in the server's key directory. Throws NotFound, Offline. */
+  lookupUser(username: string): Promise<DirectoryUser>;
+  /**
+   * Lets `username` act for this user: wraps the personal group's key of
+   * every epoch to them. `fingerprint` is the one the user was shown and
+   * accepted; if the directory now says otherwise, nothing is sent
+   * (Tampered). Throws InvalidArgument for oneself, NotFound, Offline.
+   */
+  addSurrogate(username: string, fingerprint: string): Promise<void>;
+  /**
+   * Removes a surrogate and starts a new epoch of the personal group: a new
+   * key for those who remain; new records use it, so the removed surrogate
+   * cannot read anything written afterwards.
+   */
+  removeSurrogate(userId: string): Promise<void>;
 
   /** Creates (no id) or updates a record. Throws Validation with per-field messages, NotFound, QuotaExceeded. */
   putRecord(type: string, values: Record<string, unknown>, id?: string): Promise<RecordView>;

@@ -10,7 +10,8 @@ import { DB_NAME, openVaultDb, type VaultDb } from '../common/db';
 import { SYNC_CHANNEL } from '../common/sync-channel';
 import { accountKey, changePassword, createAccount, openGroups, unlockAccount, type UnlockedAccount } from './account';
 import { syncAccount } from './account-sync';
-import type { ChangeEvent, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
+import type { ChangeEvent, DirectoryUser, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
+import { addSurrogate, lookupUser, removeSurrogate } from './surrogates';
 import { codeLogin, enroll, loginOnline, type ServerContext } from './server-account';
 import { resetWithCode } from './unlock-codes';
 import { BlobStore } from './blob-store';
@@ -62,6 +63,8 @@ export class Vault implements VaultApi {
   private syncChannel: BroadcastChannel | null = null;
   private applying: Promise<number> = Promise.resolve(0);
   private accountSync: Promise<void> = Promise.resolve();
+  /** Envelopes from the server that failed verification since unlock. */
+  private rejectedEnvelopes = 0;
   /** Changes from the inbox that failed their integrity check since this worker started, for the UI. */
   private rejected = 0;
 
@@ -127,12 +130,43 @@ export class Vault implements VaultApi {
 
   syncAccount(): Promise<void> {
     // One run at a time, so two triggers do not wrap the same codes twice.
-    const run = this.accountSync.then(() => {
+    const run = this.accountSync.then(async () => {
       const s = this.current;
-      return s ? syncAccount(this.server(), s.account) : undefined;
+      if (!s) return;
+      const r = await syncAccount(this.server(), s.account);
+      this.rejectedEnvelopes += r.rejectedEnvelopes;
+      if (r.groupsChanged) await this.reopen(s);
     });
     this.accountSync = run.catch(() => undefined);
     return run;
+  }
+
+  async switchGroup(id: string): Promise<SessionInfo> {
+    const s = this.require();
+    if (!s.partitions.has(id)) throw new VaultError('InvalidArgument', 'you cannot open that group');
+    s.active = id;
+    return this.info(s);
+  }
+
+  async surrogates(): Promise<{ userId: string; username: string }[]> {
+    const s = this.require();
+    const g = await this.db.groups.get(s.account.personalGroup);
+    return (g?.members ?? []).filter((m) => m.userId !== s.account.userId).map(({ userId, username }) => ({ userId, username }));
+  }
+
+  async lookupUser(username: string): Promise<DirectoryUser> {
+    return lookupUser(this.server(), this.require().account, String(username));
+  }
+
+  async addSurrogate(username: string, fingerprint: string): Promise<void> {
+    await addSurrogate(this.server(), this.require().account, String(username), String(fingerprint));
+    await this.syncAccount();
+  }
+
+  async removeSurrogate(userId: string): Promise<void> {
+    const s = this.require();
+    await removeSurrogate(this.server(), s.account, String(userId));
+    await this.reopen(s);
   }
 
   async putRecord(type: string, values: Record<string, unknown>, id?: string): Promise<RecordView> {
@@ -262,6 +296,7 @@ export class Vault implements VaultApi {
       lastContact: status?.lastContact ?? null,
       lastError: status?.lastError ?? null,
       rejected: this.rejected,
+      rejectedEnvelopes: this.rejectedEnvelopes,
       unlockCodes: account?.codeSlots?.length ?? 0,
       credentialsPending: account?.pendingCredentials !== undefined,
     };
@@ -304,7 +339,8 @@ export class Vault implements VaultApi {
     this.db.close();
   }
 
-  private async start(account: UnlockedAccount): Promise<SessionInfo> {
+  /** A partition per group the account can open, each under the keys of all its epochs. */
+  private async partitionsFor(account: UnlockedAccount): Promise<Map<string, Partition>> {
     const groups = await openGroups(this.db, account);
     const partitions = new Map<string, Partition>();
     const pageOpts = { ...DEFAULT_PAGE_STORE_OPTIONS, ...this.opts.pageStore };
@@ -319,6 +355,31 @@ export class Vault implements VaultApi {
       });
     }
     if (!partitions.has(account.personalGroup)) throw new VaultError('Tampered', 'personal group key is missing');
+    return partitions;
+  }
+
+  /**
+   * After groups or epochs changed: partitions whose keys are the same stay
+   * as they are (their caches warm), the rest are reopened, and a partition
+   * that is gone stops being the active one. Listeners hear of it with an
+   * empty change event, their cue to re-read the session.
+   */
+  private async reopen(s: Session): Promise<void> {
+    const next = await this.partitionsFor(s.account);
+    if (this.current !== s) return;
+    for (const [id, p] of next) {
+      const old = s.partitions.get(id);
+      if (old && old.records.current === p.records.current && old.records.byEpoch.size === p.records.byEpoch.size) next.set(id, old);
+    }
+    s.partitions = next;
+    if (!next.has(s.active)) s.active = s.account.personalGroup;
+    this.notify({ partition: '', collection: '', ids: [] });
+    void this.applyInbox().catch(() => undefined);
+  }
+
+  private async start(account: UnlockedAccount): Promise<SessionInfo> {
+    const partitions = await this.partitionsFor(account);
+    this.rejectedEnvelopes = 0;
     this.current = { account, partitions, active: account.personalGroup, clock: new HlcClock(await this.deviceId()) };
     // In the background: unlock does not wait for sync.
     void this.applyInbox().catch(() => undefined);
@@ -334,11 +395,15 @@ export class Vault implements VaultApi {
     };
   }
 
-  private info(s: Session): SessionInfo {
+  private async info(s: Session): Promise<SessionInfo> {
+    const ids = [s.account.personalGroup, ...[...s.partitions.keys()].filter((id) => id !== s.account.personalGroup)];
+    const rows = await this.db.groups.bulkGet(ids);
     return {
       username: s.account.username,
       userId: s.account.userId,
-      groups: [...s.partitions.keys()].map((id) => ({ id, name: id === s.account.personalGroup ? 'My records' : id })),
+      groups: ids.map((id, i) => ({ id, name: id === s.account.personalGroup ? 'My records' : `Acting for ${rows[i]?.ownerName ?? 'another user'}` })),
+      active: s.active,
+      people: Object.fromEntries([...rows.flatMap((g) => (g?.members ?? []).map((m) => [m.userId, m.username] as const)), [s.account.userId, s.account.username]]),
       fingerprint: displayFingerprint(s.account.ecdh.kid),
     };
   }

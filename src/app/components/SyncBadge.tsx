@@ -38,6 +38,11 @@ export function SyncPanel() {
           {s.rejected} change(s) from the server failed their integrity check and were not applied.
         </p>
       )}
+      {s.rejectedEnvelopes > 0 && (
+        <p class="error" role="alert">
+          {s.rejectedEnvelopes} key envelope(s) from the server failed verification and were not used. Tell your administrator.
+        </p>
+      )}
       {s.lastError && (
         <p class="error" role="alert">
           The last sync did not finish: {ERROR_MESSAGES[s.lastError as ErrorCode] ?? s.lastError}

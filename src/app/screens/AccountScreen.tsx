@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { MIN_PASSWORD_LENGTH } from '../../domain/account-rules';
 import { describeError } from '../errors';
 import { Field, describedBy } from '../components/Field';
@@ -46,6 +46,14 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // An enrollment link opened while this screen is up (a second user on a shared device) switches to it.
+  useEffect(() => {
+    if (!link) return;
+    setMode('enroll');
+    setUsername(link.u ?? '');
+    setCode(link.code ?? '');
+    setError(null);
+  }, [link?.u, link?.code]);
   const newPassword = mode === 'create' || mode === 'enroll' || mode === 'reset';
   const hint = newPassword ? `At least ${MIN_PASSWORD_LENGTH} characters.` : undefined;
 

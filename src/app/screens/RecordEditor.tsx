@@ -8,6 +8,7 @@ import { Field, describedBy } from '../components/Field';
 import { PhotoThumb, PhotoViewer } from '../components/Photos';
 import { describeError } from '../errors';
 import { go } from '../router';
+import { session } from '../state';
 import { vault } from '../vault-client';
 
 type Values = Record<string, unknown>;
@@ -24,12 +25,13 @@ function Editor({ t, id, prefill }: { t: EntityTypeDef; id?: string; prefill: Re
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [viewing, setViewing] = useState<AttachmentMeta | null>(null);
+  const [author, setAuthor] = useState<string | null>(null);
 
   useEffect(() => {
     if (id)
       vault
         .getRecord(t.name, id)
-        .then((r: RecordView) => setValues(r.values))
+        .then((r: RecordView) => (setValues(r.values), setAuthor(r.by)))
         .catch((e: unknown) => setMessage(describeError(e)));
   }, [t.name, id]);
 
@@ -64,6 +66,7 @@ function Editor({ t, id, prefill }: { t: EntityTypeDef; id?: string; prefill: Re
   return (
     <form class="editor" onSubmit={save} aria-busy={busy} aria-labelledby="editor-title" noValidate autocomplete="off">
       <h1 id="editor-title">{id ? `Edit ${t.label.toLowerCase()}` : `New ${t.label.toLowerCase()}`}</h1>
+      {author && author !== session.value?.userId && <p class="fine" data-testid="author">Last changed by {session.value?.people[author] ?? 'someone else'}.</p>}
       {t.fields.map((f) => (
         <FieldInput key={f.name} f={f} value={values[f.name]} error={errors[f.name]} onChange={(v) => set(f.name, v)} onView={setViewing} />
       ))}

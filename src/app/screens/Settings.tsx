@@ -5,6 +5,7 @@ import { entityType } from '../../domain/entity-types';
 import type { StorageStats } from '../../../workers/vault/api';
 import { isVaultError } from '../../lib/errors';
 import { Field, describedBy } from '../components/Field';
+import { SurrogatesPanel } from '../components/Surrogates';
 import { SyncPanel } from '../components/SyncBadge';
 import { describeError } from '../errors';
 import { lockNow, persisted, requestPersistence, session } from '../state';
@@ -26,6 +27,7 @@ export function Settings() {
         Lock now
       </button>
       <SyncPanel />
+      <SurrogatesPanel />
       <StoragePanel />
       <PasswordForm />
       <ImportForm />

@@ -92,12 +92,8 @@ export async function sealEnvelope(
   return { ...body, sig: toBase64(sig) };
 }
 
-/**
- * Verifies the signature with `signerPublic`, then unwraps the group key as
- * a non-extractable HKDF base. Throws Tampered if the envelope was altered
- * or signed by someone else, InvalidArgument if it is for another key.
- */
-export async function openEnvelope(raw: unknown, opener: Opener, signerPublic: CryptoKey): Promise<GroupSecret> {
+/** Parses, checks the recipient and the signature, and derives the key-wrapping key. */
+async function verified(raw: unknown, opener: Opener, signerPublic: CryptoKey): Promise<{ e: Envelope; what: string; kw: () => Promise<CryptoKey> }> {
   const parsed = Envelope.safeParse(raw);
   if (!parsed.success) {
     const v = (raw as { v?: unknown } | null)?.v;
@@ -114,13 +110,38 @@ export async function openEnvelope(raw: unknown, opener: Opener, signerPublic: C
     ok = false;
   }
   if (!ok) throw new VaultError('Tampered', `${what} signature`);
-  try {
+  const kw = async () => {
     const epkRaw = fromBase64(e.epk);
     const epk = await crypto.subtle.importKey('raw', epkRaw, ECDH, false, []);
     const shared = await crypto.subtle.deriveBits({ name: 'ECDH', public: epk }, opener.privateKey, 256);
-    const kw = await kwKey(shared, e.group, e.epoch, epkRaw, opener.spki);
-    const gdk = await aesKwUnwrap(kw, fromBase64(e.wrapped), 'HKDF', ['deriveKey', 'deriveBits']);
-    return brand<'group'>(gdk);
+    return kwKey(shared, e.group, e.epoch, epkRaw, opener.spki);
+  };
+  return { e, what, kw };
+}
+
+/**
+ * Verifies the signature with `signerPublic`, then unwraps the group key as
+ * a non-extractable HKDF base. Throws Tampered if the envelope was altered
+ * or signed by someone else, InvalidArgument if it is for another key.
+ */
+export async function openEnvelope(raw: unknown, opener: Opener, signerPublic: CryptoKey): Promise<GroupSecret> {
+  const { e, what, kw } = await verified(raw, opener, signerPublic);
+  try {
+    return brand<'group'>(await aesKwUnwrap(await kw(), fromBase64(e.wrapped), 'HKDF', ['deriveKey', 'deriveBits']));
+  } catch {
+    throw new VaultError('Tampered', what);
+  }
+}
+
+/**
+ * The group key's raw bytes, for wrapping it to a new member (DESIGN §2:
+ * they exist only for that one operation; the caller zeroes them).
+ */
+export async function openEnvelopeBytes(raw: unknown, opener: Opener, signerPublic: CryptoKey): Promise<Uint8Array<ArrayBuffer>> {
+  const { e, what, kw } = await verified(raw, opener, signerPublic);
+  try {
+    const k = await aesKwUnwrap(await kw(), fromBase64(e.wrapped), { name: 'AES-GCM', length: 256 }, ['encrypt'], true);
+    return new Uint8Array(await crypto.subtle.exportKey('raw', k));
   } catch {
     throw new VaultError('Tampered', what);
   }
