@@ -1,6 +1,7 @@
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { PASSWORD, addContact, enroll, logIn, syncUntilSent } from './support/app';
-import { testServer, type TestServer } from './support/server';
+import { serverAndDevices } from './support/devices';
+import type { TestServer } from './support/server';
 
 /**
  * Surrogates across devices against the real server: alice lets bob act for
@@ -42,25 +43,9 @@ async function syncNow(page: Page) {
 test.describe('surrogates', () => {
   test.describe.configure({ mode: 'serial' });
   let server: TestServer;
-  let a: BrowserContext;
-  let b: BrowserContext;
   let pageA: Page;
   let pageB: Page;
-
-  test.beforeAll(async ({ browser }) => {
-    server = await testServer();
-    await server.start();
-    a = await browser.newContext();
-    b = await browser.newContext();
-    pageA = await a.newPage();
-    pageB = await b.newPage();
-  });
-  test.afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await server?.stop();
-    server?.remove();
-  });
+  serverAndDevices(2, (d) => void ({ server, pages: [pageA, pageB] } = d));
 
   test('alice adds bob as surrogate; bob reads and writes her records; removed, he loses them', async () => {
     await enroll(pageA, (await server.createUser('alice')).link);

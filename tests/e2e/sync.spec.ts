@@ -4,7 +4,8 @@ import { PASSWORD, enroll, signInOnline, syncUntilSent } from './support/app';
 import { photoWithRandomPayload } from './support/photo';
 import { listFiles } from './support/profile-scan';
 import { freshDatabase, pgDump } from '../support/postgres';
-import { testServer, type TestServer } from './support/server';
+import { serverAndDevices } from './support/devices';
+import type { TestServer } from './support/server';
 
 /**
  * Two browser contexts are two devices of one user, against the real server
@@ -67,7 +68,6 @@ const backends = ['sqlite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [
 for (const backend of backends) {
   test.describe(`sync on ${backend}`, () => {
     let server: TestServer;
-    let pgDb: Awaited<ReturnType<typeof freshDatabase>> | null = null;
     let a: BrowserContext;
     let b: BrowserContext;
     let pageA: Page;
@@ -75,22 +75,11 @@ for (const backend of backends) {
     const username = `field-${backend}`;
 
     test.describe.configure({ mode: 'serial' });
-    test.beforeAll(async ({ browser }) => {
-      pgDb = backend === 'postgres' ? await freshDatabase(process.env.TEST_DATABASE_URL!) : null;
-      server = await testServer({ databaseUrl: pgDb?.url });
-      await server.start();
-      a = await browser.newContext();
-      b = await browser.newContext();
-      pageA = await a.newPage();
-      pageB = await b.newPage();
-    });
-    test.afterAll(async () => {
-      await a?.close();
-      await b?.close();
-      await server?.stop();
-      await pgDb?.drop();
-      server?.remove();
-    });
+    serverAndDevices(
+      2,
+      (d) => void ({ server, contexts: [a, b], pages: [pageA, pageB] } = d as { server: TestServer; contexts: [BrowserContext, BrowserContext]; pages: [Page, Page] }),
+      backend === 'postgres' ? () => freshDatabase(process.env.TEST_DATABASE_URL!) : undefined,
+    );
 
     test('two devices edit offline and converge per field; the later edit wins the shared field', async () => {
       const { link } = await server.createUser(username);
@@ -210,7 +199,7 @@ for (const backend of backends) {
     test('the server stores only ciphertext', async () => {
       const stored =
         backend === 'postgres'
-          ? pgDump(pgDb!.url)
+          ? pgDump(server.databaseUrl!)
           : listFiles(server.dataDir)
               .map((f) => readFileSync(f, 'latin1'))
               .join('\n');

@@ -1,6 +1,7 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { PASSWORD, addContact, enroll, logIn, signInOnline, syncUntilSent } from './support/app';
-import { testServer, type TestServer } from './support/server';
+import { serverAndDevices } from './support/devices';
+import type { TestServer } from './support/server';
 
 /**
  * A forgotten password, end to end against the real server: support reveals
@@ -44,18 +45,9 @@ test.describe('unlock codes', () => {
   let server: TestServer;
   let a: BrowserContext;
   let pageA: Page;
-
-  test.beforeAll(async ({ browser }) => {
-    server = await testServer();
-    await server.start();
+  serverAndDevices(1, async (d) => {
+    ({ server, contexts: [a], pages: [pageA] } = d as { server: TestServer; contexts: [BrowserContext]; pages: [Page] });
     await server.createStaff('helpdesk', 'support', STAFF_PASSWORD);
-    a = await browser.newContext();
-    pageA = await a.newPage();
-  });
-  test.afterAll(async () => {
-    await a?.close();
-    await server?.stop();
-    server?.remove();
   });
 
   test('a code read out by support resets the password offline; the next sync retires it', async ({ browser }) => {
