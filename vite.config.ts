@@ -13,7 +13,8 @@ import { VitePWA } from 'vite-plugin-pwa';
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
-  define: { __APP_VERSION__: JSON.stringify(version) },
+  // FV_RECOVERY_KID pins the organisation recovery key (README): devices wrap group keys only to that key.
+  define: { __APP_VERSION__: JSON.stringify(version), __RECOVERY_KID__: JSON.stringify(process.env.FV_RECOVERY_KID ?? '') },
   server: { host: '127.0.0.1', port: 8080, strictPort: true },
   preview: { host: '127.0.0.1', port: 8080, strictPort: true },
   worker: { format: 'es' },

@@ -77,7 +77,7 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
     blobs: new BlobService(dbh),
     admin: new AdminService(dbh, config),
     unlockCodes: new UnlockCodeService(dbh, config, secret),
-    groups: new GroupService(dbh),
+    groups: new GroupService(dbh, config.recoveryPublicKey),
   } satisfies Services);
 
   registerBodyParsers(app);

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -37,6 +38,12 @@ export interface ServerConfig {
   /** Slow hash of console passwords (people's passwords: higher cost). */
   passwordScrypt: ScryptParams;
   rateLimits: { auth: RateLimitRule; admin: RateLimitRule; reveal: RateLimitRule };
+  /**
+   * The organisation's recovery public key (ECDH P-256 SPKI, base64), from
+   * FV_RECOVERY_PUBLIC_KEY: devices whose build pins its key id add it as a
+   * recipient of every group key they own (README: the trade-off).
+   */
+  recoveryPublicKey?: string | undefined;
   /** Trust X-Forwarded-* from a reverse proxy (for client IPs and https). */
   trustProxy: boolean;
   logLevel: string;
@@ -66,7 +73,8 @@ export const CONFIG_HELP = `Options (flag, or environment variable):
   --dist-dir D        DIST_DIR       built PWA to serve (default ./dist)
   --trust-proxy       TRUST_PROXY=1  behind a reverse proxy: trust X-Forwarded-*
   --log-level L       LOG_LEVEL      pino level (default info)
-                      FV_SERVER_SECRET  server secret (all processes of one deployment share it)`;
+                      FV_SERVER_SECRET  server secret (all processes of one deployment share it)
+                      FV_RECOVERY_PUBLIC_KEY  optional organisation recovery key (ECDH P-256 SPKI, base64)`;
 
 /**
  * Parses flags (argv without node and script) and env. Returns the config
@@ -97,6 +105,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       publicUrl: publicUrl?.replace(/\/+$/, ''),
       distDir: dist,
       serverSecret: env.FV_SERVER_SECRET || undefined,
+      recoveryPublicKey: recoveryKey(env.FV_RECOVERY_PUBLIC_KEY),
       authKeyScrypt: scryptN ? { ...DEFAULT_AUTH_KEY_SCRYPT, N: scryptN } : DEFAULT_AUTH_KEY_SCRYPT,
       passwordScrypt: scryptN ? { ...DEFAULT_PASSWORD_SCRYPT, N: scryptN } : DEFAULT_PASSWORD_SCRYPT,
       rateLimits: {
@@ -114,4 +123,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 /** The origin people open: PUBLIC_URL, else localhost on the configured port. */
 export function publicOrigin(config: ServerConfig, port = config.port): string {
   return config.publicUrl ?? `http://localhost:${port}`;
+}
+
+/** Checks FV_RECOVERY_PUBLIC_KEY is a P-256 public key in SPKI form; undefined when unset. */
+function recoveryKey(b64: string | undefined): string | undefined {
+  if (!b64) return undefined;
+  try {
+    const k = createPublicKey({ key: Buffer.from(b64, 'base64'), format: 'der', type: 'spki' });
+    if (k.asymmetricKeyType === 'ec' && k.asymmetricKeyDetails?.namedCurve === 'prime256v1') return b64;
+  } catch {
+    // reported below
+  }
+  throw new TypeError('"FV_RECOVERY_PUBLIC_KEY" expected a base64 P-256 public key (SPKI)');
 }

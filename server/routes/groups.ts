@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AccountGroupsResponse, AddMemberRequest, DirectoryEntry, GroupMemberParams, GroupParams, RemoveMemberRequest, UsernameParams } from '../../src/protocol/groups';
+import { AccountGroupsResponse, AddMemberRequest, AddRecoveryRequest, DirectoryEntry, GroupMemberParams, GroupParams, RemoveMemberRequest, UsernameParams } from '../../src/protocol/groups';
 import { answer, parseOr400 } from '../errors';
 import { deviceOf } from '../plugins/device-auth';
 
@@ -19,6 +19,13 @@ export async function groupRoutes(app: FastifyInstance): Promise<void> {
     const { id } = parseOr400(GroupParams, request.params, 'params');
     const body = parseOr400(AddMemberRequest, request.body, 'body');
     await groups.addMember(deviceOf(request), id, body, request.ip);
+    return reply.code(204).send();
+  });
+
+  app.post('/groups/:id/recovery', auth, async (request, reply) => {
+    const { id } = parseOr400(GroupParams, request.params, 'params');
+    const body = parseOr400(AddRecoveryRequest, request.body, 'body');
+    await groups.addRecovery(deviceOf(request), id, body.envelopes, request.ip);
     return reply.code(204).send();
   });
 

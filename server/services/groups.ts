@@ -3,7 +3,7 @@ import type { AccountGroupsResponse, DirectoryEntry, GroupInfo } from '../../src
 import type { DatabaseHandle } from '../db/database';
 import { writeAudit } from '../db/repositories/audit';
 import { envelopesFor, insertEnvelopes } from '../db/repositories/envelopes';
-import { advanceEpoch, envelopeSigners, findGroup, groupsOfUser, membersOf, removeMember } from '../db/repositories/groups';
+import { advanceEpoch, envelopeSigners, epochsWrappedTo, findGroup, groupsOfUser, membersOf, removeMember } from '../db/repositories/groups';
 import { findUserById, findUserByUsername, insertMembership, type UserRow } from '../db/repositories/users';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import { sha256Hex } from './secrets';
@@ -17,7 +17,15 @@ import type { DeviceAuth } from './sync';
  * verify signatures themselves against the directory.
  */
 export class GroupService {
-  constructor(private readonly dbh: DatabaseHandle) {}
+  /** The organisation's recovery key and its kid, when configured. */
+  private readonly recovery: { ecdhSpki: string; kid: string } | null;
+
+  constructor(
+    private readonly dbh: DatabaseHandle,
+    recoveryPublicKey?: string,
+  ) {
+    this.recovery = recoveryPublicKey ? { ecdhSpki: recoveryPublicKey, kid: sha256Hex(Buffer.from(recoveryPublicKey, 'base64')) } : null;
+  }
 
   /** An enrolled user's public keys. 404 for unknown or not yet enrolled usernames. */
   async directory(username: string): Promise<DirectoryEntry> {
@@ -31,15 +39,29 @@ export class GroupService {
     const groups = await groupsOfUser(this.dbh.db, auth.userId);
     const ids = groups.map((g) => g.id);
     const members = await membersOf(this.dbh.db, ids);
+    const recovered = this.recovery ? await epochsWrappedTo(this.dbh.db, ids, this.recovery.kid) : [];
     const infos: GroupInfo[] = groups.map((g) => ({
       id: g.id,
       kind: g.kind,
       epoch: Number(g.epoch ?? 1),
       members: members.filter((m) => m.group_id === g.id).map((m) => ({ userId: m.user_id, username: m.username, role: m.role })),
+      recoveryEpochs: recovered.filter((r) => r.group === g.id).map((r) => r.epoch),
     }));
     const signerIds = await envelopeSigners(this.dbh.db, ids, me.ecdh_kid!);
     const signers = (await Promise.all(signerIds.map((id) => findUserById(this.dbh.db, id)))).filter((u): u is UserRow => !!u?.bundle).map(entry);
-    return { groups: infos, envelopes: await envelopesFor(this.dbh.db, auth.userId, me.ecdh_kid!), signers };
+    return { groups: infos, envelopes: await envelopesFor(this.dbh.db, auth.userId, me.ecdh_kid!), signers, recovery: this.recovery };
+  }
+
+  /** The owner wraps epochs' keys to the organisation's recovery key. 409 when none is configured. */
+  async addRecovery(auth: DeviceAuth, groupId: string, envelopes: EnvelopeWire[], ip: string | null, now = Date.now()): Promise<void> {
+    if (!this.recovery) throw conflict('This server has no recovery key configured.');
+    const { owner, group } = await this.ownerOf(auth, groupId);
+    const epoch = Number(group.epoch ?? 1);
+    checkEnvelopes(envelopes, { group: groupId, kids: new Set([this.recovery.kid]), signer: owner, epochs: (e) => e >= 1 && e <= epoch });
+    await this.dbh.db.transaction().execute(async (trx) => {
+      await insertEnvelopes(trx, envelopes, owner.id, now);
+      await writeAudit(trx, { actorUserId: owner.id, actor: owner.username, action: 'group.recovery.add', target: owner.username, ip, detail: { group: groupId, epochs: envelopes.map((e) => e.epoch) } }, now);
+    });
   }
 
   /** The owner wraps the group key of every epoch to a new member. */
@@ -74,7 +96,9 @@ export class GroupService {
     if (req.epoch !== current + 1) throw conflict(`The group is at epoch ${current}; the new epoch must be ${current + 1}.`);
     const remaining = members.filter((m) => m.user_id !== userId);
     const kids = new Set(remaining.map((m) => m.ecdh_kid).filter((k): k is string => !!k));
-    checkEnvelopes(req.envelopes, { group: groupId, kids, signer: owner, epochs: (e) => e === req.epoch });
+    // The recovery key may (and, where the organisation has one, should) be among the recipients.
+    const allowed = new Set([...kids, ...(this.recovery ? [this.recovery.kid] : [])]);
+    checkEnvelopes(req.envelopes, { group: groupId, kids: allowed, signer: owner, epochs: (e) => e === req.epoch });
     const missing = [...kids].filter((k) => !req.envelopes.some((e) => e.kid === k));
     if (missing.length) throw badRequest('body.envelopes: every remaining member needs the new epoch’s key.');
     await this.dbh.db.transaction().execute(async (trx) => {

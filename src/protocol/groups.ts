@@ -23,6 +23,8 @@ export const GroupInfo = z.object({
   /** The current epoch: new writes use its key. */
   epoch: z.number().int().positive(),
   members: z.array(GroupMember),
+  /** Epochs whose key is wrapped to the organisation's recovery key (when there is one). */
+  recoveryEpochs: z.array(z.number().int().positive()),
 });
 export type GroupInfo = z.infer<typeof GroupInfo>;
 
@@ -35,6 +37,8 @@ export const AccountGroupsResponse = z.object({
   groups: z.array(GroupInfo),
   envelopes: z.array(EnvelopeWire),
   signers: z.array(DirectoryEntry),
+  /** The organisation's recovery key, if configured: devices wrap to it only if their build pins this kid. */
+  recovery: z.object({ ecdhSpki: Base64, kid: z.string().regex(/^[0-9a-f]{64}$/) }).nullable(),
 });
 export type AccountGroupsResponse = z.infer<typeof AccountGroupsResponse>;
 
@@ -50,3 +54,6 @@ export const AddMemberRequest = z.object({ username: Username, envelopes: z.arra
  * member who remains, owner included.
  */
 export const RemoveMemberRequest = z.object({ epoch: z.number().int().positive(), envelopes: z.array(EnvelopeWire).min(1).max(1000) });
+
+/** POST /groups/:id/recovery — the owner wraps epochs' keys to the organisation's recovery key. */
+export const AddRecoveryRequest = z.object({ envelopes: z.array(EnvelopeWire).min(1).max(1000) });

@@ -95,3 +95,53 @@ describe.each(DB_KINDS)('groups and surrogates (%s)', (kind) => {
 
   const push = (u: EnrolledUser, changes: unknown[]) => u.device.inject(s.app, 'POST', '/sync/push', { token: u.token, body: { changes } });
 });
+
+describe('organisation recovery key', () => {
+  let s: TestServer;
+  let plain: TestServer;
+  let alice: EnrolledUser;
+  let bob: EnrolledUser;
+  let recovery: EnrolledUser;
+  beforeAll(async () => {
+    // Any P-256 ECDH key will do; an enrolled user's stands in for the organisation's.
+    plain = await startTestServer('sqlite');
+    recovery = await enrollUser(plain.app, 'org-recovery');
+    s = await startTestServer('sqlite', { recoveryPublicKey: recovery.bundle.ecdhSpki });
+    [alice, bob] = [await enrollUser(s.app, 'alice'), await enrollUser(s.app, 'bob')];
+  });
+  afterAll(async () => {
+    await s?.close();
+    await plain?.close();
+  });
+  const listing = async (u: EnrolledUser, server = s) => AccountGroupsResponse.parse((await u.device.inject(server.app, 'GET', '/account/groups', { token: u.token })).json);
+  const addMember = (owner: EnrolledUser, username: string, envelopes: unknown[]) =>
+    owner.device.inject(s.app, 'POST', `/groups/${owner.group}/members`, { token: owner.token, body: { username, envelopes } });
+  const addRecovery = (u: EnrolledUser, group: string, envelopes: unknown[], server = s) =>
+    u.device.inject(server.app, 'POST', `/groups/${group}/recovery`, { token: u.token, body: { envelopes } });
+
+  it('is announced with its key id; only the owner adds envelopes for it, addressed to exactly that key', async () => {
+    const before = await listing(alice);
+    expect(before.recovery).toEqual({ ecdhSpki: recovery.bundle.ecdhSpki, kid: recovery.kid });
+    expect(before.groups[0]!.recoveryEpochs).toEqual([]);
+    expect((await addRecovery(bob, alice.group, [envelope(alice, recovery, 1)])).status).toBe(403);
+    expect((await addRecovery(alice, alice.group, [envelope(alice, bob, 1)])).status).toBe(400);
+    expectOk(await addRecovery(alice, alice.group, [envelope(alice, recovery, 1)]), 204);
+    expect((await listing(alice)).groups[0]!.recoveryEpochs).toEqual([1]);
+  });
+
+  it('may be a recipient of a new epoch, next to the members who remain', async () => {
+    expectOk(await addMember(alice, 'bob', [envelope(alice, bob, 1)]), 204);
+    const remove = await alice.device.inject(s.app, 'POST', `/groups/${alice.group}/members/${bob.userId}/remove`, {
+      token: alice.token,
+      body: { epoch: 2, envelopes: [envelope(alice, alice, 2), envelope(alice, recovery, 2)] },
+    });
+    expectOk(remove, 204);
+    expect((await listing(alice)).groups[0]!.recoveryEpochs).toEqual([1, 2]);
+  });
+
+  it('a server without one says so', async () => {
+    const plainUser = await enrollUser(plain.app, 'carol');
+    expect((await listing(plainUser, plain)).recovery).toBeNull();
+    expect((await addRecovery(plainUser, plainUser.group, [envelope(plainUser, recovery, 1)], plain)).status).toBe(409);
+  });
+});

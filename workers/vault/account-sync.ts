@@ -10,6 +10,7 @@ import { accountKey, openPendingAuthKey, signerKey, type UnlockedAccount } from 
 import { openEnvelope } from './crypto/envelope';
 import { keyId } from './crypto/fingerprint';
 import { forgetGroup } from './forget-group';
+import { wrapForRecovery } from './recovery-key';
 import { toBundle, type ServerContext } from './server-account';
 import { slotFor } from './unlock-codes';
 
@@ -91,6 +92,7 @@ async function refreshGroups(ctx: ServerContext, api: ApiClient, account: Unlock
     // Another account on this (shared) device may still open it.
     if ((await db.envelopes.where('[group+epoch+kid]').between([id, Dexie.minKey, Dexie.minKey], [id, Dexie.maxKey, Dexie.maxKey]).count()) === 0) await forgetGroup(db, id);
   }
+  await wrapForRecovery(ctx, api, account, res);
   const added = [...listed.keys()].some((id) => !had.has(id));
   await db.serverSessions.update(account.userId, { groups: [...listed.keys()], ...(added ? { cursor: 0, blobCursor: 0 } : {}) });
   return { groupsChanged, rejectedEnvelopes };

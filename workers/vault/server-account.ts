@@ -20,6 +20,8 @@ export interface ServerContext {
   /** The server's origin: the app is served by it, so this is the app's own origin. */
   origin: string;
   appVersion: string;
+  /** Key id of the organisation recovery key this build pins (recovery-key.ts); unset = none. */
+  recoveryKid?: string | undefined;
 }
 
 async function device(ctx: ServerContext) {

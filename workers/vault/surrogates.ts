@@ -9,6 +9,7 @@ import { signerKey, type UnlockedAccount } from './account';
 import type { DirectoryUser } from './api';
 import { openEnvelopeBytes, sealEnvelope, type Recipient } from './crypto/envelope';
 import { displayFingerprint, keyId } from './crypto/fingerprint';
+import { pinnedRecovery } from './recovery-key';
 import type { ServerContext } from './server-account';
 
 /**
@@ -78,13 +79,16 @@ export async function removeSurrogate(ctx: ServerContext, account: UnlockedAccou
   const client = await api(ctx, account);
   const group = account.personalGroup;
   if (userId === account.userId) throw new VaultError('InvalidArgument', 'you cannot remove yourself from your own records');
-  const listed = (await client.json('/account/groups', AccountGroupsResponse)).groups.find((g) => g.id === group);
+  const listing = await client.json('/account/groups', AccountGroupsResponse);
+  const listed = listing.groups.find((g) => g.id === group);
   if (!listed) throw new VaultError('NotFound');
   if (!listed.members.some((m) => m.userId === userId)) throw new VaultError('NotFound');
   const epoch = listed.epoch + 1;
   const remaining = listed.members.filter((m) => m.userId !== userId && m.userId !== account.userId);
   const recipients: Recipient[] = [{ publicKey: account.ecdh.publicKey, spki: account.ecdh.spki }];
   for (const m of remaining) recipients.push((await directory(client, m.username)).recipient);
+  const recovery = await pinnedRecovery(ctx, listing.recovery);
+  if (recovery) recipients.push(recovery);
   const signer = { privateKey: account.ecdsa.privateKey, kid: account.ecdsa.kid };
   const gdk = randomBytes(32);
   let sealed;

@@ -31,6 +31,8 @@ export interface VaultOptions {
   appVersion?: string;
   kdfIterations?: number;
   pageStore?: Partial<PageStoreOptions>;
+  /** Organisation recovery key id pinned at build time (workers/vault/recovery-key.ts). */
+  recoveryKid?: string;
 }
 
 interface Partition {
@@ -392,6 +394,7 @@ export class Vault implements VaultApi {
       db: this.db,
       origin: this.opts.origin ?? globalThis.location.origin,
       appVersion: this.opts.appVersion ?? 'dev',
+      recoveryKid: this.opts.recoveryKid,
     };
   }
 

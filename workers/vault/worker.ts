@@ -18,4 +18,4 @@ class WorkerVault extends Vault {
   }
 }
 
-expose(new WorkerVault({ appVersion: __APP_VERSION__ }));
+expose(new WorkerVault({ appVersion: __APP_VERSION__, ...(__RECOVERY_KID__ ? { recoveryKid: __RECOVERY_KID__ } : {}) }));

@@ -53,3 +53,10 @@ export async function envelopeSigners(db: Db, groupIds: string[], kid: string): 
   const rows = await db.selectFrom('envelopes').select('created_by').distinct().where('group_id', 'in', groupIds).where('kid', '=', kid).execute();
   return rows.map((r) => r.created_by);
 }
+
+/** (group, epoch) pairs among `groupIds` that have an envelope addressed to `kid`. */
+export async function epochsWrappedTo(db: Db, groupIds: string[], kid: string): Promise<{ group: string; epoch: number }[]> {
+  if (!groupIds.length) return [];
+  const rows = await db.selectFrom('envelopes').select(['group_id', 'epoch']).where('group_id', 'in', groupIds).where('kid', '=', kid).orderBy('epoch').execute();
+  return rows.map((r) => ({ group: r.group_id, epoch: Number(r.epoch) }));
+}

@@ -27,7 +27,7 @@ export interface TestServer {
   remove(): void;
 }
 
-export async function testServer(opts: { databaseUrl?: string } = {}): Promise<TestServer> {
+export async function testServer(opts: { databaseUrl?: string; distDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fv-server-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -38,8 +38,9 @@ export async function testServer(opts: { databaseUrl?: string } = {}): Promise<T
     FV_RATE_LIMIT_AUTH: '1000',
     FV_SERVER_SECRET: 'e2e-secret-e2e-secret-e2e-secret-00',
     LOG_LEVEL: 'warn',
+    ...opts.env,
   };
-  const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', join(ROOT, 'dist')];
+  const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', opts.distDir ?? join(ROOT, 'dist')];
   let proc: ChildProcess | null = null;
 
   const server: TestServer = {
