@@ -22,6 +22,7 @@ export const MESSAGES = {
   forbidden: 'You do not have access to this.',
   wrongCode: 'The username or unlock code is not right, or the code was used already.',
   badSignature: 'The update is not signed by this account’s key.',
+  oldPassword: 'The previous password is not the one the server knows.',
   enrollment: 'That enrollment code is not valid, was already used or has expired. Ask your administrator for a new one.',
 } as const;
 

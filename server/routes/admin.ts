@@ -69,7 +69,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const { id } = parseOr400(UserIdParams, request.params, 'params');
     const body = parseOr400(RevealCodeRequest, request.body, 'body');
     const actor = request.consoleUser!;
-    return answer(RevealCodeResponse, await unlockCodes.reveal(id, body.reason, { userId: actor.id, name: actor.username, ip: request.ip }));
+    return answer(RevealCodeResponse, await unlockCodes.reveal(id, body.reason, { userId: actor.id, name: actor.username, role: actor.role, ip: request.ip }));
   });
 
   app.post('/admin/users', { preHandler: app.requireAdmin }, async (request, reply) => {

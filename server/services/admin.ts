@@ -26,6 +26,8 @@ export type Role = 'user' | 'support' | 'admin';
 export interface Actor {
   userId: string | null;
   name: string;
+  /** The console role of a signed-in actor (absent for the CLI). */
+  role?: Role;
   ip?: string | null;
   /** Origin the enrollment link should open when PUBLIC_URL is not set (the console's own). */
   origin?: string | undefined;

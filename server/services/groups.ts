@@ -74,6 +74,8 @@ export class GroupService {
     checkEnvelopes(req.envelopes, { group: groupId, kids: new Set([target.ecdh_kid]), signer: owner, epochs: (e) => e >= 1 && e <= epoch });
     if (!req.envelopes.some((e) => e.epoch === epoch)) throw badRequest(`body.envelopes: the current epoch ${epoch} is missing.`);
     await this.dbh.db.transaction().execute(async (trx) => {
+      // A rotation committed meanwhile would leave the new member without the new epoch's key.
+      if (Number((await findGroup(trx, groupId))?.epoch ?? 1) !== epoch) throw conflict('The group changed meanwhile; try again.');
       await insertMembership(trx, { group_id: groupId, user_id: target.id, role: 'member', created_at: now });
       await insertEnvelopes(trx, req.envelopes, owner.id, now);
       await writeAudit(trx, { actorUserId: owner.id, actor: owner.username, action: 'group.member.add', target: target.username, ip, detail: { group: groupId } }, now);
@@ -103,6 +105,9 @@ export class GroupService {
     if (missing.length) throw badRequest('body.envelopes: every remaining member needs the new epoch’s key.');
     await this.dbh.db.transaction().execute(async (trx) => {
       if (!(await advanceEpoch(trx, groupId, current, req.epoch))) throw conflict('The group changed meanwhile; try again.');
+      // Members added since they were read would get no key for the new epoch.
+      const stillThere = (await membersOf(trx, [groupId])).map((m) => m.user_id).sort();
+      if (stillThere.join() !== members.map((m) => m.user_id).sort().join()) throw conflict('The group changed meanwhile; try again.');
       await removeMember(trx, groupId, userId, target.ecdh_kid);
       await insertEnvelopes(trx, req.envelopes, owner.id, now);
       await writeAudit(trx, { actorUserId: owner.id, actor: owner.username, action: 'group.member.remove', target: target.username, ip, detail: { group: groupId, epoch: req.epoch } }, now);

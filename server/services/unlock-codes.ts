@@ -31,9 +31,9 @@ import {
   type UnlockCodeRow,
 } from '../db/repositories/unlock-codes';
 import { findUserById, findUserByUsername, type UserRow } from '../db/repositories/users';
-import { ApiHttpError, MESSAGES, badRequest, conflict, notFound, unauthorized } from '../errors';
+import { ApiHttpError, MESSAGES, badRequest, conflict, forbidden, notFound, unauthorized } from '../errors';
 import type { Actor } from './admin';
-import { CROCKFORD, hmac, sha256Hex, slowHash } from './secrets';
+import { CROCKFORD, hmac, sha256Hex, slowHash, verifySlowHash } from './secrets';
 import type { DeviceAuth } from './sync';
 
 /**
@@ -97,6 +97,9 @@ export class UnlockCodeService {
   async reveal(userId: string, reason: string, actor: Actor, now = Date.now()): Promise<{ code: string; codeId: string; remaining: number }> {
     const user = await findUserById(this.dbh.db, userId);
     if (!user) throw notFound('That user');
+    // Escrow is for field users: staff cannot open their own keys this way, and support cannot open staff's.
+    if (user.id === actor.userId) throw forbidden('You cannot reveal your own unlock code; ask another admin.');
+    if (actor.role === 'support' && user.role !== 'user') throw forbidden('Support can reveal codes of field users only.');
     if (!user.bundle) throw conflict('That user has not enrolled a device yet, so there is no unlock code to reveal.');
     const active = await activeCodes(this.dbh.db, userId);
     const usable = active.find((c) => c.wrap !== null);
@@ -136,9 +139,11 @@ export class UnlockCodeService {
 
   /**
    * New auth key and key bundle after a password change or a used code,
-   * with the codes spent, signed by the account's signing key as registered
-   * at enrollment. The account keys themselves cannot change this way, and
-   * an update older than the last accepted one is a replay.
+   * signed by the account's signing key as registered at enrollment, with a
+   * proof (CredentialsProof): the current auth key, or an active code of
+   * this user, which is spent here, even when a newer update won meanwhile
+   * (it was read out; it must not stay usable). The account keys cannot
+   * change this way, and an update not newer than the last one is refused.
    */
   async updateCredentials(req: CredentialsUpdate, ip: string | null, now = Date.now()): Promise<void> {
     const user = await findUserByUsername(this.dbh.db, req.username);
@@ -146,24 +151,32 @@ export class UnlockCodeService {
     const old = JSON.parse(user.bundle) as KeyBundle;
     if (!verifyAccountSignature(old.ecdsaSpki, credentialsSignedText(req), req.sig)) throw unauthorized(MESSAGES.badSignature);
     if (Math.abs(now - req.iat) > CREDENTIALS_MAX_AGE_MS) throw badRequest('body.iat: the update is too old or from the future; check the device clock.');
-    if (user.credentials_at != null && req.iat <= user.credentials_at) throw conflict('A newer credentials update was accepted already.');
     const b = req.bundle;
     if (b.ecdhSpki !== old.ecdhSpki || b.ecdsaSpki !== old.ecdsaSpki || b.personalGroup !== old.personalGroup)
       throw badRequest('body.bundle: the account keys and personal group cannot change.');
     const authKey = Buffer.from(req.authKey, 'base64');
     if (authKey.length < 16 || authKey.length > 64) throw badRequest('body.authKey: expected 16 to 64 bytes');
+
+    let codeId: string | null = null;
+    if ('code' in req.proof) {
+      const code = await findActiveCodeByHash(this.dbh.db, sha256Hex(req.proof.code));
+      if (!code || code.user_id !== user.id) throw unauthorized(MESSAGES.wrongCode);
+      codeId = code.id;
+      await spendCodes(this.dbh.db, user.id, [code.id], now);
+    } else if (!(await verifySlowHash(Buffer.from(req.proof.oldAuthKey, 'base64'), user.auth_hash, this.config.authKeyScrypt))) {
+      throw unauthorized(MESSAGES.oldPassword);
+    }
     const authHash = await slowHash(authKey, this.config.authKeyScrypt);
     await this.dbh.db.transaction().execute(async (trx) => {
       const r = await trx
         .updateTable('users')
         .set({ auth_hash: authHash, bundle: JSON.stringify(b), credentials_at: req.iat })
         .where('id', '=', user.id)
-        // The replay check again, in the write itself, for two updates racing.
+        // Replays and races: only an update newer than the last accepted one.
         .where((eb) => eb.or([eb('credentials_at', 'is', null), eb('credentials_at', '<', req.iat)]))
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) throw conflict('A newer credentials update was accepted already.');
-      const spent = await spendCodes(trx, user.id, req.spentCodes, now);
-      await writeAudit(trx, { actorUserId: user.id, actor: user.username, action: 'credentials.update', target: user.username, ip, detail: { spentCodes: spent } }, now);
+      await writeAudit(trx, { actorUserId: user.id, actor: user.username, action: 'credentials.update', target: user.username, ip, detail: { codeId } }, now);
     });
     await this.topUp(user.id, now);
   }

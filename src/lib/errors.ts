@@ -17,6 +17,7 @@ export const ERROR_MESSAGES = {
   WrongCode: 'The username or unlock code is not right, or the code was used already. Check it with support.',
   NotFound: 'That record no longer exists.',
   UnknownUser: 'There is no user with that name, or they have not set up a device yet.',
+  KeyChanged: 'That person’s key changed since you checked it. Compare the fingerprints with them again before going on.',
   Validation: 'Some fields need attention.',
   InvalidArgument: 'The request was not valid.',
   Conflict: 'Another tab changed this data at the same moment. Please try again.',

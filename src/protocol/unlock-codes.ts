@@ -35,18 +35,26 @@ export const UnlockCodesAck = z.object({ codes: z.array(z.object({ id: Uuid, wra
 export type UnlockCodesAck = z.infer<typeof UnlockCodesAck>;
 
 /**
+ * What, besides the account key, shows the update comes from the user: the
+ * auth key the server knows now (a password change, a KDF upgrade), or an
+ * unlock code that is still active (a reset; the code is spent). A stolen
+ * account key alone cannot take the account over.
+ */
+export const CredentialsProof = z.union([z.object({ oldAuthKey: Base64 }), z.object({ code: UnlockCode })]);
+export type CredentialsProof = z.infer<typeof CredentialsProof>;
+
+/**
  * POST /auth/credentials — after a password change or a code was used: the
- * new auth key and key bundle, plus the codes spent, signed with the
- * account's ECDSA key. No session needed (the old one may have expired and
- * the old password no longer opens a new one); the proof of possession of
- * the account signing key is what authorizes it.
+ * new auth key and key bundle, signed by the account's ECDSA key, with a
+ * proof. No session needed (the old one may have expired, and the old
+ * password no longer opens a new one).
  */
 export const CredentialsUpdate = z.object({
   username: Username,
   authKey: Base64,
   bundle: KeyBundle,
-  spentCodes: z.array(Uuid).max(UNLOCK_CODES_PER_USER),
-  /** Signing time (ms); the server refuses stale ones. */
+  proof: CredentialsProof,
+  /** Signing time (ms); the server refuses stale ones and any not newer than the last accepted. */
   iat: z.number().int(),
   /** ECDSA P-256 SHA-256 signature (IEEE P1363, base64) over credentialsSignedText(). */
   sig: Base64,
@@ -58,7 +66,8 @@ export const CREDENTIALS_MAX_AGE_MS = 10 * 60_000;
 export function credentialsSignedText(u: Omit<CredentialsUpdate, 'sig'>): string {
   const b = u.bundle;
   const bundle = [b.v, b.kdf.alg, b.kdf.iterations, b.kdf.salt, b.verifier, b.wrappedEcdh, b.wrappedEcdsa, b.ecdhSpki, b.ecdsaSpki, b.personalGroup];
-  return JSON.stringify(['fv1/credentials', u.username, u.authKey, bundle, u.spentCodes, u.iat]);
+  const proof = 'code' in u.proof ? ['code', u.proof.code] : ['auth', u.proof.oldAuthKey];
+  return JSON.stringify(['fv1/credentials', u.username, u.authKey, bundle, proof, u.iat]);
 }
 
 /** POST /auth/code-login — a revealed code on a device that does not hold the account yet. */

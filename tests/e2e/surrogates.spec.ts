@@ -81,6 +81,8 @@ test.describe('surrogates', () => {
     await expect(pageB.getByRole('link', { name: /Client of alice/ })).toBeVisible({ timeout: 30_000 });
     await addContact(pageB, { name: 'Added by bob for alice' });
     await syncUntilSent(pageB);
+    const before = await localGroups(pageB);
+    expect(before.groups).toHaveLength(2);
     // Bob's own records do not show it.
     await whose.selectOption({ label: 'My records' });
     await pageB.getByRole('link', { name: 'Contacts' }).click();
@@ -106,8 +108,6 @@ test.describe('surrogates', () => {
     await syncUntilSent(pageA);
 
     // Bob's device drops alice's partition at its next sync: no group, no envelope, no page, no inbox row of hers.
-    const before = await localGroups(pageB);
-    expect(before.groups).toHaveLength(2);
     await expect(async () => {
       await syncNow(pageB);
       await expect(whose).toBeHidden({ timeout: 2_000 });
@@ -115,6 +115,7 @@ test.describe('surrogates', () => {
     const after = await localGroups(pageB);
     expect(after.groups).toHaveLength(1);
     const aliceGroup = before.groups.find((g) => !after.groups.includes(g))!;
+    expect(before.pages).toContain(aliceGroup); // bob's device did hold her records
     for (const list of [after.envelopes, after.pages, after.inbox]) expect(list).not.toContain(aliceGroup);
     await pageB.getByRole('link', { name: 'Contacts' }).click();
     await expect(pageB.getByText('No contacts yet')).toBeVisible();

@@ -9,8 +9,9 @@ const ORIGIN = 'http://localhost:80';
 const b64 = (n: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('base64');
 const wrap = () => ({ salt: b64(16), wrappedEcdh: b64(80), wrappedEcdsa: b64(80) });
 
+/** A credentials update as the device sends it; by default proven with the auth key the server knows now. */
 async function signed(u: EnrolledUser, over: Partial<Omit<CredentialsUpdate, 'sig'>> = {}, key = u.signingKey): Promise<CredentialsUpdate> {
-  const body = { username: u.username, authKey: b64(32), bundle: { ...u.bundle, verifier: b64(32) }, spentCodes: [], iat: Date.now(), ...over };
+  const body = { username: u.username, authKey: b64(32), bundle: { ...u.bundle, verifier: b64(32) }, proof: { oldAuthKey: u.authKey }, iat: Date.now(), ...over };
   const sig = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, new TextEncoder().encode(credentialsSignedText(body))));
   return { ...body, sig: Buffer.from(sig).toString('base64') };
 }
@@ -87,6 +88,14 @@ describe.each(DB_KINDS)('unlock codes (%s)', (kind) => {
     expect(JSON.stringify(audit)).not.toContain(code.replace(/-/g, ''));
   });
 
+  it('escrow is for field users: support cannot reveal staff codes, nobody their own', async () => {
+    const users = await s.app.services.dbh.db.selectFrom('users').select(['id', 'username']).execute();
+    const id = (name: string) => users.find((u) => u.username === name)!.id;
+    expect((await reveal(support, id('root'))).statusCode).toBe(403);
+    expect((await reveal(support, id('helpdesk'))).statusCode).toBe(403);
+    expect((await reveal(admin, id('root'))).statusCode).toBe(403);
+  });
+
   it('support looks users up and sees their devices, but cannot create users', async () => {
     const found = await s.app.inject({ method: 'GET', url: '/api/v1/admin/users?q=ALI', headers: { cookie: support } });
     expect(found.statusCode).toBe(200);
@@ -114,11 +123,10 @@ describe.each(DB_KINDS)('unlock codes (%s)', (kind) => {
     expect(ok.json.wrap).toEqual(expect.objectContaining({ salt: expect.any(String) }));
   });
 
-  it('a credentials update signed by the account key changes the verifier, spends codes and replaces them', async () => {
-    const before = await codesFor(alice);
-    const spent = before.active[0]!;
+  it('a credentials update proven with an active code changes the verifier, spends the code and replaces it', async () => {
+    const { code, codeId } = (await reveal(support, alice.userId)).json() as { code: string; codeId: string };
     const newAuthKey = b64(32);
-    const update = await signed(alice, { authKey: newAuthKey, spentCodes: [spent] });
+    const update = await signed(alice, { authKey: newAuthKey, proof: { code: code.replace(/-/g, '') } });
     const d = await TestDevice.create();
     expectOk(await d.inject(s.app, 'POST', '/auth/credentials', { body: update }), 204);
 
@@ -128,17 +136,18 @@ describe.each(DB_KINDS)('unlock codes (%s)', (kind) => {
     const newLogin = await d.inject(s.app, 'POST', '/auth/login', { body: { username: 'alice', authKey: newAuthKey, device: d.info() } });
     expectOk(newLogin, 200);
     expect((newLogin.json.bundle as KeyBundle).verifier).toBe(update.bundle.verifier);
+    alice.authKey = newAuthKey;
 
     // The spent code is gone from the active set and refused online; a replacement is handed out.
     const after = await codesFor(alice);
-    expect(after.active).not.toContain(spent);
+    expect(after.active).not.toContain(codeId);
     expect(after.active).toHaveLength(8);
     expect(after.fresh).toHaveLength(1);
-    const spentRow = await s.app.services.dbh.db.selectFrom('unlock_codes').select('spent_at').where('id', '=', spent).executeTakeFirstOrThrow();
-    expect(spentRow.spent_at).not.toBeNull();
+    expect((await d.inject(s.app, 'POST', '/auth/code-login', { body: { username: 'alice', code, device: d.info() } })).status).toBe(401);
+    expect((await d.inject(s.app, 'POST', '/auth/credentials', { body: await signed(alice, { proof: { code: code.replace(/-/g, '') } }) })).status).toBe(401);
   });
 
-  it('refuses credentials updates that are replayed, stale, signed by another key or change the account keys', async () => {
+  it('refuses updates that are replayed, stale, unproven, signed by another key or change the account keys', async () => {
     const d = await TestDevice.create();
     const post = (body: unknown) => d.inject(s.app, 'POST', '/auth/credentials', { body });
     const other = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
@@ -147,13 +156,27 @@ describe.each(DB_KINDS)('unlock codes (%s)', (kind) => {
     expect((await post({ ...tampered, authKey: b64(32) })).status).toBe(401);
     expect((await post(await signed(alice, { iat: Date.now() - 3600_000 }))).status).toBe(400);
     expect((await post(await signed(alice, { bundle: { ...alice.bundle, personalGroup: crypto.randomUUID() } }))).status).toBe(400);
+    // The account key alone is not enough: the current auth key, or an active code, must come with it.
+    expect((await post(await signed(alice, { proof: { oldAuthKey: b64(32) } }))).status).toBe(401);
+    expect((await post(await signed(alice, { proof: { code: 'Q'.repeat(28) } }))).status).toBe(401);
     const first = await signed(alice, { iat: Date.now() - 1000 });
     const newer = await signed(alice, { iat: Date.now() });
     expectOk(await post(newer), 204);
-    // An older update sent later (or the same one replayed with a fresh proof) cannot roll the password back.
-    expect((await post(first)).status).toBe(409);
-    expect((await post(newer)).status).toBe(409);
+    alice.authKey = newer.authKey;
+    // An older update sent later (or the same one replayed) cannot roll the password back.
+    expect((await post(first)).status).not.toBe(204);
+    expect((await post(newer)).status).not.toBe(204);
+    expect((await post(await signed(alice, { iat: Date.now() - 5000 }))).status).toBe(409);
     expect((await post({ ...newer, sig: 'not base64!' })).status).toBe(400);
+  });
+
+  it('a code used in an update that lost to a newer one is spent all the same', async () => {
+    const { code, codeId } = (await reveal(support, alice.userId)).json() as { code: string; codeId: string };
+    const late = await signed(alice, { proof: { code: code.replace(/-/g, '') }, iat: Date.now() - 60_000 });
+    const d = await TestDevice.create();
+    expect((await d.inject(s.app, 'POST', '/auth/credentials', { body: late })).status).toBe(409);
+    const row = await s.app.services.dbh.db.selectFrom('unlock_codes').select('spent_at').where('id', '=', codeId).executeTakeFirstOrThrow();
+    expect(row.spent_at).not.toBeNull();
   });
 });
 

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { freshDb } from './helpers/vault-fixtures';
-import { accountKey, changePassword, createAccount, failedAttempts, openGroups, openPendingAuthKey, unlockAccount } from '../../workers/vault/account';
+import { accountKey, changePassword, createAccount, failedAttempts, openGroups, openPendingCredentials, unlockAccount } from '../../workers/vault/account';
 import { deriveAuthKey, deriveMasterSecret } from '../../workers/vault/crypto/password-kdf';
 import { parseCode, resetWithCode, slotFor } from '../../workers/vault/unlock-codes';
 import type { VaultDb } from '../../workers/common/db';
@@ -41,15 +41,15 @@ describe('unlock codes on the device', () => {
 
     const row = (await db.accounts.get(key))!;
     expect(row.codeSlots!.map((s) => s.id)).toEqual(['code-2']);
-    expect(row.pendingCredentials!.spentCodes).toEqual(['code-1']);
-    // The auth key waiting for the server is the new password's, sealed under the new KEK.
-    const authKey = await openPendingAuthKey(reset.kek, row, row.pendingCredentials!.sealedAuthKey as Uint8Array<ArrayBuffer>);
-    expect(authKey).toEqual(await deriveAuthKey(await deriveMasterSecret(NEW_PW, row.kdf)));
+    // Waiting for the server, sealed under the new KEK: the new password's auth key, proven with the code.
+    const pending = await openPendingCredentials(reset.kek, row);
+    expect(pending.authKey).toEqual(await deriveAuthKey(await deriveMasterSecret(NEW_PW, row.kdf)));
+    expect(pending.proof).toEqual({ code: CODE });
 
     await expect(resetWithCode(db, 'dora', CODE, 'yet another password')).rejects.toMatchObject({ code: 'WrongCode' });
     // The other code still works, and a second use adds to the codes to report.
-    await resetWithCode(db, 'dora', OTHER, 'yet another password');
-    expect((await db.accounts.get(key))!.pendingCredentials!.spentCodes).toEqual(['code-1', 'code-2']);
+    const again = await resetWithCode(db, 'dora', OTHER, 'yet another password');
+    expect((await openPendingCredentials(again.kek, (await db.accounts.get(key))!)).proof).toEqual({ code: OTHER });
   });
 
   it('a wrong code is refused and counted like a wrong password; nothing changes', async () => {
@@ -76,15 +76,18 @@ describe('unlock codes on the device', () => {
     expect((await unlockAccount(db, 'fay', PW)).username).toBe('fay');
   });
 
-  it('a password change keeps the code slots valid and queues the new credentials for the server', async () => {
+  it('a password change keeps the code slots valid and queues the new credentials, proven with the old auth key', async () => {
     const db = freshDb();
     const { a, key } = await withSlots(db, 'gus');
+    const oldAuthKey = await deriveAuthKey(await deriveMasterSecret(PW, (await db.accounts.get(key))!.kdf));
     const kek = await changePassword(db, 'gus', PW, NEW_PW);
     const row = (await db.accounts.get(key))!;
-    expect(row.pendingCredentials!.spentCodes).toEqual([]);
-    expect(await openPendingAuthKey(kek, row, row.pendingCredentials!.sealedAuthKey as Uint8Array<ArrayBuffer>)).toEqual(
-      await deriveAuthKey(await deriveMasterSecret(NEW_PW, row.kdf)),
-    );
+    const pending = await openPendingCredentials(kek, row);
+    expect(pending.authKey).toEqual(await deriveAuthKey(await deriveMasterSecret(NEW_PW, row.kdf)));
+    expect(pending.proof).toEqual({ oldAuthKey: Buffer.from(oldAuthKey).toString('base64') });
+    // A second change before the server heard of the first keeps the first one's proof: the server knows only that key.
+    const kek2 = await changePassword(db, 'gus', NEW_PW, 'a third password!');
+    expect((await openPendingCredentials(kek2, (await db.accounts.get(key))!)).proof).toEqual(pending.proof);
     expect((await resetWithCode(db, 'gus', OTHER, PW)).userId).toBe(a.userId);
   });
 });

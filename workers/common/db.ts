@@ -40,8 +40,8 @@ export interface CodeSlot {
 export interface PendingCredentials {
   /** The new auth key, sealed under the account's current KEK (it would log in online). */
   sealedAuthKey: Uint8Array;
-  /** Ids of unlock codes used on this device. */
-  spentCodes: string[];
+  /** What proves the change to the server (CredentialsProof JSON: the auth key it knows, or the code used), sealed the same way. */
+  sealedProof: Uint8Array;
 }
 
 export interface GroupRow {

@@ -107,12 +107,17 @@ async function pull(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<n
   for (;;) {
     const page = await api.json('/sync/pull', PullResponse, { query: { after: cursor } });
     // Inbox rows and the cursor move together: a cut between pages loses and repeats nothing.
-    await db.transaction('rw', db.inbox, db.serverSessions, async () => {
+    const moved = await db.transaction('rw', db.inbox, db.serverSessions, async () => {
+      // The vault resets the cursor to 0 when a group is added (its history must come too):
+      // a pull that started before the reset must not write its old position over it.
+      if ((await db.serverSessions.get(s.userId))?.cursor !== cursor) return false;
       await db.inbox.bulkPut(
         page.changes.map((c) => ({ seq: c.seq, changeId: c.changeId, group: c.group, recordId: c.recordId, epoch: c.epoch, deviceId: c.deviceId, data: fromBase64(c.data) })),
       );
       await db.serverSessions.update(s.userId, { cursor: page.cursor });
+      return true;
     });
+    if (!moved) return pulled;
     pulled += page.changes.length;
     cursor = page.cursor;
     if (!page.more) return pulled;
@@ -158,8 +163,14 @@ async function downloadBlobs(db: VaultDb, api: ApiClient, s: ServerSessionRow): 
       });
       n++;
     }
+    // As in pull(): a reset to 0 made meanwhile wins over this download's position.
+    const from = cursor;
     cursor = list.cursor;
-    await db.serverSessions.update(s.userId, { blobCursor: cursor });
-    if (!list.more) return n;
+    const moved = await db.transaction('rw', db.serverSessions, async () => {
+      if ((await db.serverSessions.get(s.userId))?.blobCursor !== from) return false;
+      await db.serverSessions.update(s.userId, { blobCursor: cursor });
+      return true;
+    });
+    if (!moved || !list.more) return n;
   }
 }

@@ -6,7 +6,7 @@ import { UnlockCodesResponse, credentialsSignedText } from '../../src/protocol/u
 import { ApiClient, serverNow } from '../common/api-client';
 import type { AccountRow, CodeSlot, EnvelopeRow } from '../common/db';
 import { deviceKey } from '../common/device-key';
-import { accountKey, openPendingAuthKey, signerKey, type UnlockedAccount } from './account';
+import { accountKey, openPendingCredentials, signerKey, type UnlockedAccount } from './account';
 import { openEnvelope } from './crypto/envelope';
 import { keyId } from './crypto/fingerprint';
 import { forgetGroup } from './forget-group';
@@ -36,10 +36,11 @@ export async function syncAccount(ctx: ServerContext, account: UnlockedAccount):
   const device = await deviceKey(ctx.db);
   const row = await ctx.db.accounts.get(key);
   if (!row) return none;
-  if (row.pendingCredentials) await pushCredentials(ctx, new ApiClient(ctx.origin, device), account, row);
   const api = new ApiClient(ctx.origin, device, session.token);
   const result = await refreshGroups(ctx, api, account);
   await refreshCodes(ctx, api, account, key);
+  // Last, so that a refused update (kept for the next try) does not hold up groups and codes.
+  if (row.pendingCredentials) await pushCredentials(ctx, new ApiClient(ctx.origin, device), account, row);
   return result;
 }
 
@@ -105,14 +106,14 @@ async function refreshGroups(ctx: ServerContext, api: ApiClient, account: Unlock
  */
 async function pushCredentials(ctx: ServerContext, api: ApiClient, account: UnlockedAccount, row: AccountRow): Promise<void> {
   const pending = row.pendingCredentials!;
-  const authKey = await openPendingAuthKey(account.kek, row, pending.sealedAuthKey as Uint8Array<ArrayBuffer>);
-  const body = { username: account.username, authKey: toBase64(authKey), bundle: toBundle(row), spentCodes: pending.spentCodes, iat: serverNow() };
+  const { authKey, proof } = await openPendingCredentials(account.kek, row);
+  const body = { username: account.username, authKey: toBase64(authKey), bundle: toBundle(row), proof, iat: serverNow() };
   authKey.fill(0);
   const sig = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, account.ecdsa.privateKey, utf8(credentialsSignedText(body))));
   try {
     await api.send('/auth/credentials', { body: { ...body, sig: toBase64(sig) } });
   } catch (e) {
-    // A newer update was accepted already (from another device): ours is moot.
+    // A newer update was accepted already (another device; a code used here was spent all the same): ours is moot.
     if (!isVaultError(e, 'Conflict')) throw e;
   }
   await ctx.db.accounts

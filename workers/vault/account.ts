@@ -1,7 +1,8 @@
 import { MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH } from '../../src/domain/account-rules';
 import { VaultError } from '../../src/lib/errors';
-import { constantTimeEqual, randomBytes, toHex, utf8 } from '../../src/lib/bytes';
-import type { AccountRow, EnvelopeRow, VaultDb } from '../common/db';
+import { constantTimeEqual, fromUtf8, randomBytes, toBase64, toHex, utf8 } from '../../src/lib/bytes';
+import { CredentialsProof } from '../../src/protocol/unlock-codes';
+import type { AccountRow, EnvelopeRow, PendingCredentials, VaultDb } from '../common/db';
 import { openEnvelope, sealEnvelope } from './crypto/envelope';
 import { keyId } from './crypto/fingerprint';
 import { deriveGroupKeys, type GroupKeys } from './crypto/group-keys';
@@ -190,7 +191,7 @@ export async function unlockAccount(db: VaultDb, username: string, password: str
   const kek = await deriveKek(master);
   const account = await unwrapAccount(row, kek, username);
 
-  const upgrade = params.data.iterations < KDF_DEFAULT_ITERATIONS ? await rewrapRow(row, kek, password) : undefined;
+  const upgrade = params.data.iterations < KDF_DEFAULT_ITERATIONS ? await rewrapRow(row, kek, password, await deriveAuthKey(master)) : undefined;
   await db.accounts.where('key').equals(key).modify((r) => {
     r.failedAttempts = 0;
     if (upgrade) Object.assign(r, upgrade.fields);
@@ -213,20 +214,35 @@ export async function newPasswordKeys(password: string) {
   return { kdf, kek, verifier, authKey };
 }
 
-const pendingAad = (userId: string) => utf8(`fv1/pending-auth|${userId}`);
+const pendingAad = (userId: string, what: 'auth' | 'proof') => utf8(`fv1/pending-${what}|${userId}`);
 
-/** Marks new credentials for the server (account-sync.ts sends them); the auth key is kept sealed under the new KEK. */
-export async function pendingCredentials(row: AccountRow, kek: Kek, authKey: Uint8Array<ArrayBuffer>, spentCode?: string) {
+/**
+ * Marks new credentials for the server (account-sync.ts sends them), sealed
+ * under the new KEK. The proof stays that of the first change the server
+ * has not heard of yet, since it knows only what came before that one; it
+ * is carried over when `oldKek` can open it, and replaced by `proof` when it
+ * cannot (a reset with a code, the password being forgotten).
+ */
+export async function pendingCredentials(row: AccountRow, oldKek: Kek | null, kek: Kek, authKey: Uint8Array<ArrayBuffer>, proof: CredentialsProof): Promise<PendingCredentials> {
+  let keep = proof;
+  if (row.pendingCredentials && oldKek) keep = (await openPendingCredentials(oldKek, row)).proof;
   return {
-    sealedAuthKey: await seal(kek, authKey, pendingAad(row.userId)),
-    spentCodes: [...(row.pendingCredentials?.spentCodes ?? []), ...(spentCode ? [spentCode] : [])],
+    sealedAuthKey: await seal(kek, authKey, pendingAad(row.userId, 'auth')),
+    sealedProof: await seal(kek, utf8(JSON.stringify(keep)), pendingAad(row.userId, 'proof')),
   };
 }
 
-export const openPendingAuthKey = (kek: Kek, row: AccountRow, sealed: Uint8Array<ArrayBuffer>) => open(kek, sealed, pendingAad(row.userId), 'pending credentials');
+export async function openPendingCredentials(kek: Kek, row: AccountRow): Promise<{ authKey: Uint8Array<ArrayBuffer>; proof: CredentialsProof }> {
+  const p = row.pendingCredentials!;
+  const [authKey, proof] = await Promise.all([
+    open(kek, p.sealedAuthKey as Uint8Array<ArrayBuffer>, pendingAad(row.userId, 'auth'), 'pending credentials'),
+    open(kek, p.sealedProof as Uint8Array<ArrayBuffer>, pendingAad(row.userId, 'proof'), 'pending credentials'),
+  ]);
+  return { authKey, proof: CredentialsProof.parse(JSON.parse(fromUtf8(proof))) };
+}
 
-/** Moves the private keys from `oldKek` to a new password's KEK; the server hears of it at the next sync. */
-async function rewrapRow(row: AccountRow, oldKek: Kek, newPassword: string): Promise<{ fields: WrappedFields; kek: Kek }> {
+/** Moves the private keys from `oldKek` to a new password's KEK; the server hears of it at the next sync, proven with `oldAuthKey`. */
+async function rewrapRow(row: AccountRow, oldKek: Kek, newPassword: string, oldAuthKey: Uint8Array<ArrayBuffer>): Promise<{ fields: WrappedFields; kek: Kek }> {
   const { kdf, kek, verifier, authKey } = await newPasswordKeys(newPassword);
   return {
     kek,
@@ -235,7 +251,7 @@ async function rewrapRow(row: AccountRow, oldKek: Kek, newPassword: string): Pro
       verifier,
       wrappedEcdh: await rewrapPrivateKey(oldKek, kek, row.wrappedEcdh as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdh'), 'account encryption key'),
       wrappedEcdsa: await rewrapPrivateKey(oldKek, kek, row.wrappedEcdsa as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdsa'), 'account signing key'),
-      pendingCredentials: await pendingCredentials(row, kek, authKey),
+      pendingCredentials: await pendingCredentials(row, oldKek, kek, authKey, { oldAuthKey: toBase64(oldAuthKey) }),
     },
   };
 }
@@ -254,7 +270,7 @@ export async function changePassword(db: VaultDb, username: string, oldPassword:
   });
   const master = await deriveMasterSecret(oldPassword, KdfParams.parse(row.kdf));
   if (!constantTimeEqual(await deriveVerifier(master), row.verifier)) throw new VaultError('WrongPassword');
-  const { fields, kek } = await rewrapRow(row, await deriveKek(master), newPassword);
+  const { fields, kek } = await rewrapRow(row, await deriveKek(master), newPassword, await deriveAuthKey(master));
   await db.accounts.where('key').equals(key).modify((r) => {
     Object.assign(r, fields);
     r.failedAttempts = 0;
@@ -287,8 +303,11 @@ export async function openGroups(db: VaultDb, account: UnlockedAccount): Promise
       if (!(e instanceof VaultError)) throw e;
       continue;
     }
-    const entry = groups.get(row.group) ?? { current: groupRow?.epoch ?? row.epoch, epochs: new Map() };
+    const entry = groups.get(row.group) ?? { current: 0, epochs: new Map() };
     entry.epochs.set(row.epoch, keys);
+    // Writes use the newest epoch this account holds a key for: the group row (shared by every
+    // account on the device) may already name a newer one whose envelope has not arrived here.
+    entry.current = Math.max(entry.current, Math.min(row.epoch, groupRow?.epoch ?? row.epoch));
     groups.set(row.group, entry);
   }
   return groups;

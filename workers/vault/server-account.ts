@@ -84,7 +84,7 @@ export async function codeLogin(ctx: ServerContext, username: string, typed: str
   }
   const base = fromBundle(key, session.userId, session.bundle);
   const slot = { id: session.codeId, salt: fromBase64(session.wrap.salt), wrappedEcdh: fromBase64(session.wrap.wrappedEcdh), wrappedEcdsa: fromBase64(session.wrap.wrappedEcdsa) };
-  const { row, kek } = await rekeyWithCode(base, slot, await openSlot(base, slot, code), newPassword);
+  const { row, kek } = await rekeyWithCode(base, slot, await openSlot(base, slot, code), code, newPassword);
   await storeAccount(ctx.db, row, envelopeRows(session));
   await saveSession(ctx.db, session);
   return unwrapAccount(row, kek, username);

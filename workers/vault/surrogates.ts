@@ -53,7 +53,7 @@ export async function addSurrogate(ctx: ServerContext, account: UnlockedAccount,
   const client = await api(ctx, account);
   const target = await directory(client, username);
   if (target.userId === account.userId) throw new VaultError('InvalidArgument', 'you cannot be your own surrogate');
-  if (target.fingerprint !== fingerprint) throw new VaultError('Tampered', `the key of ${target.username} changed since you checked it`);
+  if (target.fingerprint !== fingerprint) throw new VaultError('KeyChanged', target.username);
   const group = account.personalGroup;
   const mine: EnvelopeRow[] = (await ctx.db.envelopes.where('kid').equals(account.ecdh.kid).toArray()).filter((r) => r.group === group);
   const opener = { privateKey: account.ecdh.privateKey, spki: account.ecdh.spki };
@@ -82,7 +82,8 @@ export async function removeSurrogate(ctx: ServerContext, account: UnlockedAccou
   const listing = await client.json('/account/groups', AccountGroupsResponse);
   const listed = listing.groups.find((g) => g.id === group);
   if (!listed) throw new VaultError('NotFound');
-  if (!listed.members.some((m) => m.userId === userId)) throw new VaultError('NotFound');
+  // Already gone (a retry after an answer that got lost): nothing left to do here; the account sync fetches the new epoch.
+  if (!listed.members.some((m) => m.userId === userId)) return;
   const epoch = listed.epoch + 1;
   const remaining = listed.members.filter((m) => m.userId !== userId && m.userId !== account.userId);
   const recipients: Recipient[] = [{ publicKey: account.ecdh.publicKey, spki: account.ecdh.spki }];

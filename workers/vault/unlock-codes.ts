@@ -53,10 +53,10 @@ export async function openSlot(row: AccountRow, slot: CodeSlot, code: string): P
 
 /**
  * Moves the keys of an opened slot under `newPassword`. The result replaces
- * the row's password fields, drops the slot and records the spent code for
- * the server.
+ * the row's password fields and drops the slot; the code itself, sealed, is
+ * what proves the change to the server at the next sync (which spends it).
  */
-export async function rekeyWithCode(row: AccountRow, slot: CodeSlot, codeKek: Kek, newPassword: string): Promise<{ row: AccountRow; kek: Kek }> {
+export async function rekeyWithCode(row: AccountRow, slot: CodeSlot, codeKek: Kek, code: string, newPassword: string): Promise<{ row: AccountRow; kek: Kek }> {
   const { kdf, kek, verifier, authKey } = await newPasswordKeys(newPassword);
   const [wrappedEcdh, wrappedEcdsa] = await Promise.all([
     rewrapPrivateKey(codeKek, kek, slot.wrappedEcdh as Uint8Array<ArrayBuffer>, keyAad(row.userId, 'ecdh'), 'account encryption key'),
@@ -71,7 +71,7 @@ export async function rekeyWithCode(row: AccountRow, slot: CodeSlot, codeKek: Ke
       wrappedEcdh,
       wrappedEcdsa,
       codeSlots: (row.codeSlots ?? []).filter((s) => s.id !== slot.id),
-      pendingCredentials: await pendingCredentials(row, kek, authKey, slot.id),
+      pendingCredentials: await pendingCredentials(row, null, kek, authKey, { code }),
       failedAttempts: 0,
     },
   };
@@ -94,8 +94,13 @@ export async function resetWithCode(db: VaultDb, username: string, typed: string
   for (const slot of row.codeSlots ?? []) {
     const codeKek = await openSlot(row, slot, code).catch(() => null);
     if (!codeKek) continue;
-    const next = await rekeyWithCode(row, slot, codeKek, newPassword);
-    await db.accounts.put(next.row);
+    const next = await rekeyWithCode(row, slot, codeKek, code, newPassword);
+    // modify, not put: another tab may have stored new code slots meanwhile.
+    const { kdf, verifier, wrappedEcdh, wrappedEcdsa, pendingCredentials: pending } = next.row;
+    await db.accounts.where('key').equals(key).modify((r) => {
+      Object.assign(r, { kdf, verifier, wrappedEcdh, wrappedEcdsa, pendingCredentials: pending, failedAttempts: 0 });
+      r.codeSlots = (r.codeSlots ?? []).filter((s) => s.id !== slot.id);
+    });
     return unwrapAccount(next.row, next.kek, username);
   }
   throw new VaultError('WrongCode');

@@ -167,8 +167,13 @@ export class Vault implements VaultApi {
 
   async removeSurrogate(userId: string): Promise<void> {
     const s = this.require();
-    await removeSurrogate(this.server(), s.account, String(userId));
-    await this.reopen(s);
+    try {
+      await removeSurrogate(this.server(), s.account, String(userId));
+    } finally {
+      // Also after a failure: the server may have committed the new epoch and only the answer got lost.
+      await this.syncAccount().catch(() => undefined);
+      await this.reopen(s);
+    }
   }
 
   async putRecord(type: string, values: Record<string, unknown>, id?: string): Promise<RecordView> {
