@@ -109,6 +109,11 @@ export interface OutboxRow {
   epoch: number;
   baseSeq: number;
   data: Uint8Array;
+  /**
+   * The local user who made the change: on a shared device only that user's
+   * session pushes it (another member's would be accepted under the wrong name).
+   */
+  by?: string;
 }
 
 /** A remote change pulled by the service worker, applied by the vault when a member is unlocked. */

@@ -78,7 +78,8 @@ async function updateStatus(db: VaultDb, patch: Omit<SyncStateRow, 'key'>): Prom
 async function push(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
   let pushed = 0;
   for (;;) {
-    const rows = batchBySize((await db.outbox.where('group').anyOf(s.groups).toArray()).sort((a, b) => a.seq! - b.seq!));
+    const mine = (await db.outbox.where('group').anyOf(s.groups).toArray()).filter((r) => r.by === undefined || r.by === s.userId);
+    const rows = batchBySize(mine.sort((a, b) => a.seq! - b.seq!));
     if (!rows.length) return pushed;
     const res = await api.json('/sync/push', PushResponse, {
       body: {

@@ -90,6 +90,8 @@ async function refreshGroups(ctx: ServerContext, api: ApiClient, account: Unlock
     if (listed.has(id) || id === account.personalGroup) continue;
     groupsChanged = true;
     await db.envelopes.where('[group+epoch+kid]').between([id, Dexie.minKey, account.ecdh.kid], [id, Dexie.maxKey, account.ecdh.kid]).filter((r) => r.kid === account.ecdh.kid).delete();
+    // This user's unsent changes there can never be accepted now.
+    await db.outbox.where('group').equals(id).filter((r) => r.by === account.userId).delete();
     // Another account on this (shared) device may still open it.
     if ((await db.envelopes.where('[group+epoch+kid]').between([id, Dexie.minKey, Dexie.minKey], [id, Dexie.maxKey, Dexie.maxKey]).count()) === 0) await forgetGroup(db, id);
   }

@@ -26,6 +26,7 @@ export function outboxEntries(group: string, keys: RecordKeys, collection: strin
         recordId: r.id,
         epoch: keys.current,
         data: await sealRecord(key, group, keys.current, collection, r),
+        by: r.by,
       })),
     );
   };
