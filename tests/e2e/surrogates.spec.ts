@@ -139,4 +139,38 @@ test.describe('surrogates', () => {
     await expect(page.getByRole('combobox', { name: 'Whose records' })).toBeHidden();
     await tablet.close();
   });
+
+  test('an envelope altered on its way from the server is refused by the device, which says so', async ({ browser }) => {
+    const erinCtx = await browser.newContext();
+    // Every group listing erin's device receives has the envelopes of groups she does not own altered.
+    let altered = 0;
+    await erinCtx.route('**/api/v1/account/groups', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { groups: { id: string; members: { username: string; role: string }[] }[]; envelopes: { group: string; envelope: { wrapped: string } }[] };
+      const foreign = new Set(body.groups.filter((g) => g.members.some((m) => m.username === 'erin' && m.role === 'member')).map((g) => g.id));
+      for (const e of body.envelopes) {
+        if (!foreign.has(e.group)) continue;
+        e.envelope.wrapped = (e.envelope.wrapped[0] === 'A' ? 'B' : 'A') + e.envelope.wrapped.slice(1);
+        altered++;
+      }
+      await route.fulfill({ response: res, json: body });
+    });
+    const pageE = await erinCtx.newPage();
+    await enroll(pageE, (await server.createUser('erin')).link);
+    await pageA.getByRole('link', { name: 'Settings' }).click();
+    await pageA.getByLabel('Add a surrogate (username)').fill('erin');
+    await pageA.getByRole('button', { name: 'Check' }).click();
+    await pageA.getByRole('button', { name: 'Add erin as surrogate' }).click();
+    await expect(pageA.getByRole('status').filter({ hasText: 'erin can now act for you' })).toBeVisible();
+
+    await expect(async () => {
+      await syncNow(pageE);
+      await expect(pageE.getByRole('alert').filter({ hasText: 'failed verification' })).toBeVisible({ timeout: 2_000 });
+    }).toPass({ timeout: 60_000 });
+    expect(altered).toBeGreaterThan(0);
+    await expect(pageE.getByRole('combobox', { name: 'Whose records' })).toBeHidden();
+    const local = await localGroups(pageE);
+    expect(local.envelopes).toHaveLength(1); // her own group's only
+    await erinCtx.close();
+  });
 });
