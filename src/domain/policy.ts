@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/**
+ * Device security policies (DESIGN §8, issue 5), set per device group or
+ * user by admins and enforced on the device by policy-engine.ts. Every rule
+ * is optional: an empty policy allows everything. Shared by the server
+ * (validation, with field errors) and the device.
+ */
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time as HH:MM (00:00 to 24:00)');
+
+/** A time zone the runtime knows (Intl), e.g. "Europe/Berlin". */
+export const TimeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone such as Europe/Berlin');
+
+/** One open interval of a day, local time; `to` after `from` (24:00 = end of day). */
+export const DayWindow = z.object({ from: HHMM, to: HHMM }).refine((w) => w.to > w.from, { message: '"to" must be after "from"', path: ['to'] });
+
+export const BusinessHours = z.object({
+  timeZone: TimeZone,
+  /** Windows per weekday, 0 = Sunday … 6 = Saturday; a day without windows is closed. */
+  days: z.partialRecord(z.enum(['0', '1', '2', '3', '4', '5', '6']), z.array(DayWindow).max(6)),
+});
+export type BusinessHours = z.infer<typeof BusinessHours>;
+
+export const Policy = z
+  .object({
+    /** Lock after this many minutes without user activity (keys dropped). */
+    sessionTimeoutMinutes: z.number().int().min(1).max(24 * 60).optional(),
+    /** After this many wrong passwords or unlock codes in a row: lock the app, or wipe it. */
+    passwordAttempts: z.object({ max: z.number().int().min(1).max(100), action: z.enum(['lock', 'wipe']) }).optional(),
+    /** Refuse login after this many hours without server contact. */
+    forceServerContactHours: z.number().int().min(1).max(24 * 365).optional(),
+    /** Wipe after this many hours without server contact. */
+    wipeAfterNoContactHours: z.number().int().min(1).max(24 * 365).optional(),
+    /** Login only inside these hours; an open session locks when they end. */
+    businessHours: BusinessHours.optional(),
+    /** Older app versions are told to update and refused. */
+    minAppVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, 'a version such as 1.4.0').optional(),
+    /** A device online at login fetches the current policy before admitting the user. */
+    checkPolicyOnLogin: z.boolean().optional(),
+  })
+  .strict()
+  .refine((p) => p.wipeAfterNoContactHours === undefined || p.forceServerContactHours === undefined || p.wipeAfterNoContactHours >= p.forceServerContactHours, {
+    message: 'wiping should not come before refusing login for the same lack of contact',
+    path: ['wipeAfterNoContactHours'],
+  });
+export type Policy = z.infer<typeof Policy>;
