@@ -15,6 +15,7 @@ import { authRoutes } from './routes/auth';
 import { blobRoutes } from './routes/blobs';
 import { enrollRoutes } from './routes/enroll';
 import { groupRoutes } from './routes/groups';
+import { policyRoutes } from './routes/policies';
 import { healthRoutes } from './routes/health';
 import { setupPageRoutes } from './routes/setup-page';
 import { syncRoutes } from './routes/sync';
@@ -23,6 +24,8 @@ import { AdminService } from './services/admin';
 import { BlobService } from './services/blobs';
 import { DpopVerifier } from './services/dpop';
 import { GroupService } from './services/groups';
+import { PolicyService } from './services/policies';
+import { PolicySigner } from './services/policy-signer';
 import { loadServerSecret } from './services/server-secret';
 import { SyncService } from './services/sync';
 import { UnlockCodeService } from './services/unlock-codes';
@@ -38,6 +41,7 @@ export interface Services {
   admin: AdminService;
   unlockCodes: UnlockCodeService;
   groups: GroupService;
+  policies: PolicyService;
 }
 
 declare module 'fastify' {
@@ -68,15 +72,17 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
     app.log.warn('FV_SERVER_SECRET is not set: using the data directory’s secret file. Every server process sharing this database needs the same secret.');
 
   const publicOrigin = config.publicUrl ? new URL(config.publicUrl).origin : undefined;
+  const signer = new PolicySigner(secret);
   app.decorate('services', {
     config,
     dbh,
     dpop: new DpopVerifier(dbh.db, publicOrigin),
-    accounts: new AccountService(dbh, config, secret),
+    accounts: new AccountService(dbh, config, secret, signer.publicKey),
     sync: new SyncService(dbh),
     blobs: new BlobService(dbh),
     admin: new AdminService(dbh, config),
-    unlockCodes: new UnlockCodeService(dbh, config, secret),
+    unlockCodes: new UnlockCodeService(dbh, config, secret, signer.publicKey),
+    policies: new PolicyService(dbh, signer),
     groups: new GroupService(dbh, config.recoveryPublicKey),
   } satisfies Services);
 
@@ -95,6 +101,7 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
       await api.register(syncRoutes);
       await api.register(accountRoutes);
       await api.register(groupRoutes);
+      await api.register(policyRoutes);
       await api.register(blobRoutes);
       await api.register(adminRoutes);
     },

@@ -221,6 +221,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('groups').addColumn('epoch', 'bigint', (c) => c.notNull().defaultTo(1)).execute();
       },
     },
+    '0004_policies': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('device_groups')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('policy', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.alterTable('devices').addColumn('group_id', 'text').execute();
+        await db.schema.alterTable('users').addColumn('policy', 'text').execute();
+      },
+    },
   };
 }
 

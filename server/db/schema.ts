@@ -21,6 +21,8 @@ export interface UsersTable {
   password_hash: string | null;
   /** Signing time of the last accepted credentials update: older ones are replays. */
   credentials_at?: number | null;
+  /** This user's own policy (Policy JSON); null = none. */
+  policy?: string | null;
 }
 
 export interface EnrollmentCodesTable {
@@ -75,6 +77,8 @@ export interface DevicesTable {
   /** Last time the device reached the server with a valid proof. */
   last_seen_at: number;
   last_sync_at: number | null;
+  /** Device group (policies, bulk commands); null = none. */
+  group_id?: string | null;
 }
 
 export interface SessionsTable {
@@ -194,6 +198,14 @@ export interface UnlockCodeHandoffsTable {
   at: number;
 }
 
+export interface DeviceGroupsTable {
+  id: string;
+  name: string;
+  /** Policy JSON; null = none. */
+  policy: string | null;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   enrollment_codes: EnrollmentCodesTable;
@@ -213,4 +225,5 @@ export interface Database {
   admin_sessions: AdminSessionsTable;
   unlock_codes: UnlockCodesTable;
   unlock_code_handoffs: UnlockCodeHandoffsTable;
+  device_groups: DeviceGroupsTable;
 }

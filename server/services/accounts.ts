@@ -23,6 +23,8 @@ export class AccountService {
     private readonly dbh: DatabaseHandle,
     private readonly config: ServerConfig,
     private readonly secret: Buffer,
+    /** Devices pin it from the session answer (services/policy-signer.ts). */
+    private readonly policyKey: string,
   ) {}
 
   /**
@@ -68,7 +70,7 @@ export class AccountService {
       await insertEnvelopes(trx, req.envelopes, user.id, now);
       return openSession(trx, req.device, jkt, user.id, now);
     });
-    return { userId: user.id, deviceId, token, bundle: req.bundle, envelopes: await envelopesFor(this.dbh.db, user.id, kid) };
+    return { userId: user.id, deviceId, token, bundle: req.bundle, envelopes: await envelopesFor(this.dbh.db, user.id, kid), policyKey: this.policyKey };
   }
 
   /**
@@ -82,7 +84,7 @@ export class AccountService {
     const ok = await verifySlowHash(authKey, user?.bundle ? user.auth_hash : null, this.config.authKeyScrypt);
     if (!ok || !user?.bundle || !user.ecdh_kid) throw unauthorized(MESSAGES.wrongLogin);
     const { deviceId, token } = await this.dbh.db.transaction().execute((trx) => openSession(trx, req.device, jkt, user.id, now));
-    return { userId: user.id, deviceId, token, bundle: JSON.parse(user.bundle) as KeyBundle, envelopes: await envelopesFor(this.dbh.db, user.id, user.ecdh_kid) };
+    return { userId: user.id, deviceId, token, bundle: JSON.parse(user.bundle) as KeyBundle, envelopes: await envelopesFor(this.dbh.db, user.id, user.ecdh_kid), policyKey: this.policyKey };
   }
 
   private async usableCode(username: string, code: string, now: number) {

@@ -61,6 +61,7 @@ export class UnlockCodeService {
     private readonly dbh: DatabaseHandle,
     private readonly config: ServerConfig,
     secret: Buffer,
+    private readonly policyKey: string,
   ) {
     this.codeKey = hmac(secret, 'unlock-code-key', '');
   }
@@ -134,6 +135,7 @@ export class UnlockCodeService {
       envelopes: await envelopesFor(this.dbh.db, user.id, ecdhKid),
       codeId: row.id,
       wrap: JSON.parse(row.wrap) as CodeWrap,
+      policyKey: this.policyKey,
     };
   }
 

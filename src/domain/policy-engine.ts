@@ -25,7 +25,7 @@ export interface DeviceFacts {
 }
 
 /** Why the app refuses or locks, as the lock screen says it. */
-export type Reason = 'AdminLock' | 'TooManyAttempts' | 'NoServerContact' | 'OutsideBusinessHours' | 'AppTooOld' | 'SessionTimeout';
+export type Reason = 'AdminLock' | 'TooManyAttempts' | 'NoServerContact' | 'OutsideBusinessHours' | 'AppTooOld' | 'SessionTimeout' | 'PolicyTampered';
 
 export interface Verdict {
   allow: boolean;

@@ -51,3 +51,36 @@ export const Policy = z
     path: ['wipeAfterNoContactHours'],
   });
 export type Policy = z.infer<typeof Policy>;
+
+/**
+ * Two policies that both apply (the device's group and the user): each
+ * rule takes its stricter value, so neither can loosen the other. Business
+ * hours must hold for both, which only one schedule can express: the user's
+ * wins when both set one (a person's hours are the more specific).
+ */
+export function strictest(a: Policy, b: Policy): Policy {
+  const min = (x?: number, y?: number) => (x === undefined ? y : y === undefined ? x : Math.min(x, y));
+  const out: Policy = {};
+  const set = <K extends keyof Policy>(k: K, v: Policy[K] | undefined) => {
+    if (v !== undefined) out[k] = v;
+  };
+  set('sessionTimeoutMinutes', min(a.sessionTimeoutMinutes, b.sessionTimeoutMinutes));
+  set('forceServerContactHours', min(a.forceServerContactHours, b.forceServerContactHours));
+  set('wipeAfterNoContactHours', min(a.wipeAfterNoContactHours, b.wipeAfterNoContactHours));
+  const pa = a.passwordAttempts;
+  const pb = b.passwordAttempts;
+  set('passwordAttempts', pa && pb ? { max: Math.min(pa.max, pb.max), action: pa.action === 'wipe' || pb.action === 'wipe' ? 'wipe' : 'lock' } : (pa ?? pb));
+  set('businessHours', b.businessHours ?? a.businessHours);
+  const va = a.minAppVersion;
+  const vb = b.minAppVersion;
+  set('minAppVersion', va && vb ? (versionAtLeast(va, vb) ? va : vb) : (va ?? vb));
+  set('checkPolicyOnLogin', a.checkPolicyOnLogin || b.checkPolicyOnLogin || undefined);
+  return out;
+}
+
+const versionAtLeast = (a: string, b: string) => {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) > (pb[i] ?? 0);
+  return true;
+};

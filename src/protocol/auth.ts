@@ -69,6 +69,8 @@ export const SessionResponse = z.object({
   token: z.string().min(32),
   bundle: KeyBundle,
   envelopes: z.array(EnvelopeWire),
+  /** The server's policy signing key (Ed25519 SPKI, base64): the device pins it. */
+  policyKey: Base64,
 });
 export type SessionResponse = z.infer<typeof SessionResponse>;
 

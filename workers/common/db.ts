@@ -148,6 +148,10 @@ export interface ServerSessionRow {
   /** Pull cursors (global server sequence) for changes and blobs. */
   cursor: number;
   blobCursor: number;
+  /** The server's policy signing key (Ed25519 SPKI, base64), pinned at enrollment or login. */
+  policyKey?: string;
+  /** The newest signed policy for this user on this device (common/policy-store.ts). */
+  policy?: { statement: string; sig: string };
 }
 
 /** Non-secret sync status shown in the UI, and the device key (CryptoKey, non-extractable). */

@@ -5,6 +5,7 @@ import { fromBase64, toBase64 } from '../../src/lib/bytes';
 import { ApiClient } from '../common/api-client';
 import { openVaultDb, type OutboxRow, type ServerSessionRow, type SyncStateRow, type VaultDb } from '../common/db';
 import { loadDeviceKey } from '../common/device-key';
+import { fetchPolicy } from '../common/policy-store';
 import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
 
 /**
@@ -51,6 +52,7 @@ export async function runSync(db: VaultDb, origin: string): Promise<SyncReport> 
       return n;
     }, 'pulled');
     await step(() => downloadBlobs(db, api, s), 'blobsDown');
+    await step(async () => (await fetchPolicy(db, api, s), 0), 'pulled');
   }
   if (sessions.length) {
     await updateStatus(db, { ...(report.error ? {} : { lastSync: Date.now() }), lastError: report.error });

@@ -23,6 +23,12 @@ export interface SessionInfo {
   fingerprint: string;
 }
 
+/** What the policy engine says of the open session (issue 5); `reason` as in src/domain/policy-engine.ts. */
+export interface PolicyVerdict {
+  allow: boolean;
+  reason?: string;
+}
+
 /** Someone in the key directory, with the fingerprint people compare before trusting the key. */
 export interface DirectoryUser {
   userId: string;
@@ -100,7 +106,7 @@ export interface VaultApi {
   session(): Promise<SessionInfo | null>;
   /** Creates a local account and unlocks it. Throws AccountExists, InvalidArgument. */
   createAccount(username: string, password: string): Promise<SessionInfo>;
-  /** Offline login. Throws WrongPassword (counted before the attempt), Tampered, KdfTooWeak. */
+  /** Offline login. Throws PolicyDenied (the reason in `detail`), WrongPassword (counted before the attempt), Tampered, KdfTooWeak. */
   unlock(username: string, password: string): Promise<SessionInfo>;
   /**
    * Enrolls with a one-time code from the admin: creates the account's keys
@@ -115,6 +121,12 @@ export interface VaultApi {
   loginOnline(username: string, password: string): Promise<SessionInfo>;
   /** Drops every key and decrypted cache. */
   lock(): Promise<void>;
+  /**
+   * Checks the open session against the user's policy (idle timeout since
+   * `lastActivity`, business hours, admin lock, …); if it may not stay
+   * open, locks it and says why. The UI calls it on a timer.
+   */
+  policyCheck(lastActivity: number): Promise<PolicyVerdict>;
   /**
    * A forgotten password: an unlock code read out by support opens the
    * account (from this device's code slots, offline; or from the server on a

@@ -107,6 +107,8 @@ async function saveSession(db: VaultDb, s: SessionResponse): Promise<void> {
     groups: [...new Set([s.bundle.personalGroup, ...s.envelopes.map((e) => e.group)])],
     cursor: old?.cursor ?? 0,
     blobCursor: old?.blobCursor ?? 0,
+    policyKey: s.policyKey,
+    ...(old?.policy && old.policyKey === s.policyKey ? { policy: old.policy } : {}),
   });
 }
 

@@ -10,8 +10,10 @@ import { DB_NAME, openVaultDb, type VaultDb } from '../common/db';
 import { SYNC_CHANNEL } from '../common/sync-channel';
 import { accountKey, changePassword, createAccount, openGroups, unlockAccount, type UnlockedAccount } from './account';
 import { syncAccount } from './account-sync';
-import type { ChangeEvent, DirectoryUser, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
+import type { ChangeEvent, DirectoryUser, PolicyVerdict, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
 import { addSurrogate, lookupUser, removeSurrogate } from './surrogates';
+import { checkPolicy } from './policy-gate';
+import type { Reason } from '../../src/domain/policy-engine';
 import { codeLogin, enroll, loginOnline, type ServerContext } from './server-account';
 import { resetWithCode } from './unlock-codes';
 import { BlobStore } from './blob-store';
@@ -100,7 +102,16 @@ export class Vault implements VaultApi {
 
   async unlock(username: string, password: string): Promise<SessionInfo> {
     this.current = null;
+    await this.admit(username);
     return this.start(await unlockAccount(this.db, username, password));
+  }
+
+  async policyCheck(lastActivity: number): Promise<PolicyVerdict> {
+    const s = this.current;
+    if (!s) return { allow: true };
+    const v = await checkPolicy(this.db, s.account.userId, this.opts.appVersion ?? 'dev', Date.now(), Number(lastActivity));
+    if (!v.allow && this.current === s) this.current = null; // drops every key
+    return { allow: v.allow, ...(v.reason ? { reason: v.reason } : {}) };
   }
 
   async enroll(username: string, code: string, password: string): Promise<SessionInfo> {
@@ -121,6 +132,8 @@ export class Vault implements VaultApi {
   async resetPassword(username: string, code: string, newPassword: string): Promise<SessionInfo> {
     this.current = null;
     const local = await this.db.accounts.get(await accountKey(username));
+    // A lockout after wrong passwords is what an unlock code from support is for; every other rule still applies.
+    if (local) await this.admit(username, 'TooManyAttempts');
     return this.start(local ? await resetWithCode(this.db, username, code, newPassword) : await codeLogin(this.server(), username, code, newPassword));
   }
 
@@ -382,6 +395,14 @@ export class Vault implements VaultApi {
     if (!next.has(s.active)) s.active = s.account.personalGroup;
     this.notify({ partition: '', collection: '', ids: [] });
     void this.applyInbox().catch(() => undefined);
+  }
+
+  /** Refuses a login the user's policy does not allow now (PolicyDenied naming the reason). Unknown users pass: the password check answers them. */
+  private async admit(username: string, except?: Reason): Promise<void> {
+    const row = await this.db.accounts.get(await accountKey(username));
+    if (!row) return;
+    const v = await checkPolicy(this.db, row.userId, this.opts.appVersion ?? 'dev', Date.now());
+    if (!v.allow && v.reason !== except) throw new VaultError('PolicyDenied', v.reason);
   }
 
   private async start(account: UnlockedAccount): Promise<SessionInfo> {

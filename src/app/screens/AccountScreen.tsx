@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { MIN_PASSWORD_LENGTH } from '../../domain/account-rules';
 import { describeError } from '../errors';
 import { Field, describedBy } from '../components/Field';
+import { lockReason } from '../policy-watch';
 import { go, route } from '../router';
 import { hasAccounts, requestPersistence, session } from '../state';
 import { requestSync } from '../sync';
@@ -74,6 +75,7 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
                 ? await vault.resetPassword(username, code, password)
                 : await vault.unlock(username, password);
       hasAccounts.value = true;
+      lockReason.value = null;
       if (link) go('#/contact');
       void requestPersistence();
       requestSync();
@@ -102,6 +104,11 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
     <main class="account">
       <h1>FieldVault</h1>
       {/* The username is kept out of the browser's autofill history (we do not store it in clear either). */}
+      {lockReason.value && (
+        <p class="banner warn" role="status" data-testid="lock-reason">
+          {lockReason.value}
+        </p>
+      )}
       <form onSubmit={submit} aria-busy={busy}>
         <h2>{TITLES[mode]}</h2>
         <Field id="username" label="Username">

@@ -1,0 +1,28 @@
+import { signal } from '@preact/signals';
+import { POLICY_REASONS } from './errors';
+import { session } from './state';
+import { vault } from './vault-client';
+
+/**
+ * Keeps an open session within the user's policy (issue 5): tracks user
+ * activity, and every half minute (and whenever the tab comes back) asks
+ * the vault, which locks itself if the session may not stay open. The lock
+ * screen then says why.
+ */
+export const lockReason = signal<string | null>(null);
+const CHECK_MS = 30_000;
+let lastActivity = Date.now();
+
+async function check(): Promise<void> {
+  if (!session.value) return;
+  const v = await vault.policyCheck(lastActivity).catch(() => ({ allow: true, reason: undefined }));
+  if (v.allow) return;
+  lockReason.value = (v.reason && POLICY_REASONS[v.reason]) ?? 'Locked by your organisation’s policy.';
+  session.value = null;
+}
+
+export function startPolicyWatch(): void {
+  for (const type of ['pointerdown', 'keydown', 'touchstart', 'wheel'] as const) addEventListener(type, () => (lastActivity = Date.now()), { passive: true, capture: true });
+  addEventListener('visibilitychange', () => void (document.visibilityState === 'visible' && check()));
+  setInterval(() => void check(), CHECK_MS);
+}

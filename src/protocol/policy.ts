@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { Policy } from '../domain/policy';
+import { Base64, Uuid } from './common';
+
+/**
+ * Policies on the wire (issue 5). The server signs what applies to one
+ * device and user with its policy key (Ed25519), which devices pin at
+ * enrollment or login; a local copy that does not verify is treated as the
+ * strictest state (no login until a fresh one arrives).
+ */
+export const PolicyStatement = z.object({
+  v: z.literal(1),
+  deviceId: Uuid,
+  userId: Uuid,
+  /** Server time of signing (ms): a device keeps the newest it has seen. */
+  issuedAt: z.number().int(),
+  policy: Policy,
+});
+export type PolicyStatement = z.infer<typeof PolicyStatement>;
+
+/** GET /device/policy — `statement` is the exact JSON text signed; `sig` is Ed25519 over its UTF-8 bytes. */
+export const SignedPolicy = z.object({ statement: z.string().max(100_000), sig: Base64 });
+export type SignedPolicy = z.infer<typeof SignedPolicy>;
+
+/** Admin API: device groups and the policies of groups and users. */
+export const DeviceGroupRequest = z.object({ name: z.string().trim().min(1).max(100), policy: Policy.optional() });
+export const DeviceGroup = z.object({ id: Uuid, name: z.string(), policy: Policy.nullable() });
+export const DeviceGroupsResponse = z.object({ groups: z.array(DeviceGroup) });
+export const PolicyRequest = z.object({ policy: Policy.nullable() });
+export const DeviceGroupAssignment = z.object({ groupId: Uuid.nullable() });

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PolicyStatement, SignedPolicy } from '../../src/protocol/policy';
+import { DB_KINDS, enrollUser, expectOk, startTestServer, type EnrolledUser, type TestServer } from './support/harness';
+
+const ORIGIN = 'http://localhost:80';
+
+describe.each(DB_KINDS)('policies (%s)', (kind) => {
+  let s: TestServer;
+  let admin: string;
+  let support: string;
+  let alice: EnrolledUser;
+
+  const login = async (username: string) => {
+    const res = await s.app.inject({ method: 'POST', url: '/api/v1/admin/login', headers: { origin: ORIGIN }, payload: { username, password: 'correct horse battery' } });
+    return String(res.headers['set-cookie']).split(';')[0]!;
+  };
+  const as = (cookie: string, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
+    s.app.inject({ method, url: `/api/v1${url}`, headers: { cookie, origin: ORIGIN }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  const policyOf = async (u: EnrolledUser) => {
+    const res = await u.device.inject(s.app, 'GET', '/device/policy', { token: u.token });
+    expectOk(res, 200);
+    return SignedPolicy.parse(res.json);
+  };
+
+  beforeAll(async () => {
+    s = await startTestServer(kind);
+    const token = (await s.app.services.admin.setupTokenIfNeeded())!;
+    await s.app.services.admin.setup({ token, username: 'root', password: 'correct horse battery' }, null);
+    await s.app.services.admin.createUser({ username: 'helpdesk', role: 'support', password: 'correct horse battery' }, { userId: null, name: 'test' });
+    [admin, support] = [await login('root'), await login('helpdesk')];
+    alice = await enrollUser(s.app, 'alice');
+  });
+  afterAll(async () => s?.close());
+
+  it('a device with no policy gets an empty one, signed with the key its session pinned', async () => {
+    const signed = await policyOf(alice);
+    const statement = PolicyStatement.parse(JSON.parse(signed.statement));
+    expect(statement).toMatchObject({ v: 1, userId: alice.userId, deviceId: alice.session.deviceId, policy: {} });
+    const key = await crypto.subtle.importKey('spki', Buffer.from(alice.session.policyKey, 'base64'), { name: 'Ed25519' }, false, ['verify']);
+    expect(await crypto.subtle.verify({ name: 'Ed25519' }, key, Buffer.from(signed.sig, 'base64'), new TextEncoder().encode(signed.statement))).toBe(true);
+    const altered = signed.statement.replace('"policy":{}', '"policy":{"sessionTimeoutMinutes":999}');
+    expect(await crypto.subtle.verify({ name: 'Ed25519' }, key, Buffer.from(signed.sig, 'base64'), new TextEncoder().encode(altered))).toBe(false);
+  });
+
+  it('group and user policies combine, the stricter value of each rule winning', async () => {
+    const bad = await as(admin, 'POST', '/admin/device-groups', { name: 'Field tablets', policy: { sessionTimeoutMinutes: 0, businessHours: { timeZone: 'Nowhere/City', days: {} } } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toMatch(/sessionTimeoutMinutes|timeZone/);
+    const created = await as(admin, 'POST', '/admin/device-groups', { name: 'Field tablets', policy: { sessionTimeoutMinutes: 30, passwordAttempts: { max: 10, action: 'lock' } } });
+    expect(created.statusCode).toBe(201);
+    expect((await as(admin, 'POST', '/admin/device-groups', { name: 'Field tablets' })).statusCode).toBe(409);
+    const groupId = created.json().id as string;
+    expect((await as(admin, 'PUT', `/admin/devices/${alice.session.deviceId}/group`, { groupId })).statusCode).toBe(204);
+    expect((await as(admin, 'PUT', `/admin/users/${alice.userId}/policy`, { policy: { sessionTimeoutMinutes: 60, passwordAttempts: { max: 5, action: 'wipe' }, forceServerContactHours: 48 } })).statusCode).toBe(204);
+    const { policy } = PolicyStatement.parse(JSON.parse((await policyOf(alice)).statement));
+    expect(policy).toEqual({ sessionTimeoutMinutes: 30, passwordAttempts: { max: 5, action: 'wipe' }, forceServerContactHours: 48 });
+    expect((await as(admin, 'GET', '/admin/device-groups')).json().groups).toEqual([{ id: groupId, name: 'Field tablets', policy: { sessionTimeoutMinutes: 30, passwordAttempts: { max: 10, action: 'lock' } } }]);
+    expect((await as(admin, 'PUT', `/admin/devices/${crypto.randomUUID()}/group`, { groupId })).statusCode).toBe(404);
+  });
+
+  it('support cannot change policies or groups (403); every change is in the audit log', async () => {
+    expect((await as(support, 'POST', '/admin/device-groups', { name: 'Mine' })).statusCode).toBe(403);
+    expect((await as(support, 'PUT', `/admin/users/${alice.userId}/policy`, { policy: null })).statusCode).toBe(403);
+    expect((await as(support, 'PUT', `/admin/devices/${alice.session.deviceId}/group`, { groupId: null })).statusCode).toBe(403);
+    const audit = await s.app.services.dbh.db.selectFrom('audit_log').select(['actor', 'action']).where('action', 'in', ['device-group.create', 'device.group', 'user.policy']).execute();
+    expect(audit.map((a) => `${a.actor}:${a.action}`).sort()).toEqual(['root:device-group.create', 'root:device.group', 'root:user.policy']);
+  });
+});

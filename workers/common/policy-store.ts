@@ -1,0 +1,36 @@
+import { fromBase64, utf8 } from '../../src/lib/bytes';
+import { PolicyStatement, SignedPolicy } from '../../src/protocol/policy';
+import type { ApiClient } from './api-client';
+import type { ServerSessionRow, VaultDb } from './db';
+
+/**
+ * Signed policies on the device (issue 5). The service worker fetches them
+ * at every sync and keeps the newest that verifies with the key the session
+ * pinned; the vault verifies again before using one, so a copy altered in
+ * IndexedDB is caught (and treated as the strictest state).
+ */
+export async function verifyPolicy(s: Pick<ServerSessionRow, 'policyKey' | 'userId' | 'deviceId'>, signed: SignedPolicy): Promise<PolicyStatement | null> {
+  if (!s.policyKey) return null;
+  try {
+    const key = await crypto.subtle.importKey('spki', fromBase64(s.policyKey), { name: 'Ed25519' }, false, ['verify']);
+    if (!(await crypto.subtle.verify({ name: 'Ed25519' }, key, fromBase64(signed.sig), utf8(signed.statement)))) return null;
+    const st = PolicyStatement.safeParse(JSON.parse(signed.statement));
+    return st.success && st.data.userId === s.userId && st.data.deviceId === s.deviceId ? st.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Fetches this session's policy and stores it if it verifies and is not older than the one kept. Returns 1 when stored. */
+export async function fetchPolicy(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
+  const signed = await api.json('/device/policy', SignedPolicy);
+  const fresh = await verifyPolicy(s, signed);
+  if (!fresh) return 0; // a bad answer is ignored; the copy kept stays in force
+  return db.transaction('rw', db.serverSessions, async () => {
+    const row = await db.serverSessions.get(s.userId);
+    const kept = row?.policy ? await verifyPolicy(row, row.policy) : null;
+    if (!row || (kept && kept.issuedAt > fresh.issuedAt)) return 0;
+    await db.serverSessions.update(s.userId, { policy: signed });
+    return 1;
+  });
+}

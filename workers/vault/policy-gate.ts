@@ -1,0 +1,33 @@
+import type { DeviceFacts, Verdict } from '../../src/domain/policy-engine';
+import { checkLogin, checkSession } from '../../src/domain/policy-engine';
+import type { VaultDb } from '../common/db';
+import { verifyPolicy } from '../common/policy-store';
+
+/**
+ * Where the vault asks the policy engine (issue 5): at login and unlock,
+ * and on a timer while a session is open. The policy is the signed copy the
+ * service worker stored, verified again here; one that does not verify is
+ * the strictest state: no login until a fresh one arrives. Accounts that
+ * never enrolled with a server have no policy.
+ */
+const HIGH_WATER = 'clockHighWater';
+
+export async function checkPolicy(db: VaultDb, userId: string, appVersion: string, now: number, lastActivity?: number): Promise<Verdict> {
+  const session = await db.serverSessions.get(userId);
+  if (!session?.policy) return { allow: true };
+  const statement = await verifyPolicy(session, session.policy);
+  if (!statement) return { allow: false, reason: 'PolicyTampered' };
+  const [status, mark, account] = await Promise.all([db.syncState.get('status'), db.meta.get(HIGH_WATER), db.accounts.where('userId').equals(userId).first()]);
+  // The high-water mark only rises: a clock set back does not buy time without contact.
+  const highWater = Math.max(Number(mark?.value ?? 0) || 0, now);
+  await db.meta.put({ key: HIGH_WATER, value: String(highWater) });
+  const facts: DeviceFacts = {
+    lastContact: status?.lastContact ?? null,
+    highWater,
+    failedAttempts: account?.failedAttempts ?? 0,
+    appVersion,
+    adminLocked: false,
+    ...(lastActivity === undefined ? {} : { lastActivity }),
+  };
+  return lastActivity === undefined ? checkLogin(statement.policy, facts, now) : checkSession(statement.policy, facts, now);
+}
