@@ -24,6 +24,7 @@ import { AdminService } from './services/admin';
 import { BlobService } from './services/blobs';
 import { DpopVerifier } from './services/dpop';
 import { GroupService } from './services/groups';
+import { CommandService } from './services/commands';
 import { PolicyService } from './services/policies';
 import { PolicySigner } from './services/policy-signer';
 import { loadServerSecret } from './services/server-secret';
@@ -42,6 +43,7 @@ export interface Services {
   unlockCodes: UnlockCodeService;
   groups: GroupService;
   policies: PolicyService;
+  commands: CommandService;
 }
 
 declare module 'fastify' {
@@ -83,6 +85,7 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
     admin: new AdminService(dbh, config),
     unlockCodes: new UnlockCodeService(dbh, config, secret, signer.publicKey),
     policies: new PolicyService(dbh, signer),
+    commands: new CommandService(dbh, signer),
     groups: new GroupService(dbh, config.recoveryPublicKey),
   } satisfies Services);
 

@@ -234,6 +234,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('users').addColumn('policy', 'text').execute();
       },
     },
+    '0005_commands': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('commands')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('acked_at', 'bigint')
+          .addColumn('result', 'text')
+          .execute();
+        await db.schema.createIndex('commands_device').on('commands').columns(['device_id', 'acked_at']).execute();
+      },
+    },
   };
 }
 

@@ -206,6 +206,20 @@ export interface DeviceGroupsTable {
   created_at: number;
 }
 
+export interface CommandsTable {
+  id: string;
+  device_id: string;
+  kind: 'lock' | 'unlock' | 'wipe' | 'full-sync';
+  created_at: number;
+  /** Username of the admin who sent it. */
+  created_by: string;
+  /** After this the device ignores it (and the server stops handing it out). */
+  expires_at: number;
+  acked_at: number | null;
+  /** What the device reported ('done', or a plain error). */
+  result: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   enrollment_codes: EnrollmentCodesTable;
@@ -226,4 +240,5 @@ export interface Database {
   unlock_codes: UnlockCodesTable;
   unlock_code_handoffs: UnlockCodeHandoffsTable;
   device_groups: DeviceGroupsTable;
+  commands: CommandsTable;
 }

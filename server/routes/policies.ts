@@ -1,20 +1,52 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UserIdParams } from '../../src/protocol/admin';
-import { DeviceGroup, DeviceGroupAssignment, DeviceGroupRequest, DeviceGroupsResponse, PolicyRequest, SignedPolicy } from '../../src/protocol/policy';
+import {
+  CommandAck,
+  CommandRequest,
+  DeviceGroup,
+  DeviceGroupAssignment,
+  DeviceGroupRequest,
+  DeviceGroupsResponse,
+  DevicesResponse,
+  PendingCommands,
+  PolicyRequest,
+  SignedPolicy,
+} from '../../src/protocol/policy';
 import { z } from 'zod';
 import { Uuid } from '../../src/protocol/common';
 import { answer, parseOr400 } from '../errors';
 import { deviceOf } from '../plugins/device-auth';
 import type { Actor } from '../services/admin';
 
-/** GET /device/policy for devices; device groups and policies for admins (support may not change them). */
+/** Policies and commands: what devices fetch and acknowledge, and what admins set and send (support may not). */
 export async function policyRoutes(app: FastifyInstance): Promise<void> {
-  const { policies } = app.services;
+  const { policies, commands } = app.services;
   const admin = { preHandler: app.requireAdmin };
   const IdParams = z.object({ id: Uuid });
   const actor = (request: FastifyRequest): Actor => ({ userId: request.consoleUser!.id, name: request.consoleUser!.username, role: request.consoleUser!.role, ip: request.ip });
 
   app.get('/device/policy', { preHandler: app.requireDevice }, async (request) => answer(SignedPolicy, await policies.signedFor(deviceOf(request))));
+
+  const device = { preHandler: app.requireDevice };
+  app.get('/device/commands', device, async (request) => answer(PendingCommands, await commands.pendingFor(deviceOf(request))));
+  app.post('/device/commands/:id/ack', device, async (request, reply) => {
+    const { id } = parseOr400(IdParams, request.params, 'params');
+    const body = parseOr400(CommandAck, request.body, 'body');
+    await commands.ack(deviceOf(request), id, body.result);
+    return reply.code(204).send();
+  });
+
+  app.get('/admin/devices', admin, async () => answer(DevicesResponse, { devices: await commands.devices() }));
+  app.post('/admin/devices/:id/commands', admin, async (request, reply) => {
+    const { id } = parseOr400(IdParams, request.params, 'params');
+    const { kind } = parseOr400(CommandRequest, request.body, 'body');
+    return reply.code(201).send({ ids: await commands.send({ deviceId: id }, kind, actor(request)) });
+  });
+  app.post('/admin/device-groups/:id/commands', admin, async (request, reply) => {
+    const { id } = parseOr400(IdParams, request.params, 'params');
+    const { kind } = parseOr400(CommandRequest, request.body, 'body');
+    return reply.code(201).send({ ids: await commands.send({ groupId: id }, kind, actor(request)) });
+  });
 
   app.get('/admin/device-groups', admin, async () => answer(DeviceGroupsResponse, { groups: await policies.listGroups() }));
 

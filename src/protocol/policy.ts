@@ -28,3 +28,32 @@ export const DeviceGroup = z.object({ id: Uuid, name: z.string(), policy: Policy
 export const DeviceGroupsResponse = z.object({ groups: z.array(DeviceGroup) });
 export const PolicyRequest = z.object({ policy: Policy.nullable() });
 export const DeviceGroupAssignment = z.object({ groupId: Uuid.nullable() });
+
+/** Remote commands (DESIGN §8): lock, unlock, wipe, full sync of one device or a whole device group. */
+export const CommandKind = z.enum(['lock', 'unlock', 'wipe', 'full-sync']);
+export type CommandKind = z.infer<typeof CommandKind>;
+export const CommandRequest = z.object({ kind: CommandKind });
+
+/** One command as the server signs it: for one device, with a unique id (the nonce) and an expiry. */
+export const CommandStatement = z.object({ v: z.literal(1), id: Uuid, deviceId: Uuid, kind: CommandKind, issuedAt: z.number().int(), expiresAt: z.number().int() });
+export type CommandStatement = z.infer<typeof CommandStatement>;
+
+/** GET /device/commands — pending commands, each signed like a policy (SignedPolicy's shape). */
+export const PendingCommands = z.object({ commands: z.array(SignedPolicy).max(100) });
+export const CommandAck = z.object({ result: z.string().max(500) });
+
+/** GET /admin/devices — the device index. */
+export const DeviceRow = z.object({
+  id: Uuid,
+  model: z.string(),
+  os: z.string(),
+  browser: z.string(),
+  appVersion: z.string(),
+  user: z.string().nullable(),
+  groupId: Uuid.nullable(),
+  lastSeenAt: z.string(),
+  lastSyncAt: z.string().nullable(),
+  /** active, locked, wiped, or a command still waiting for the device. */
+  state: z.enum(['active', 'locked', 'wiped', 'lock pending', 'unlock pending', 'wipe pending', 'full-sync pending']),
+});
+export const DevicesResponse = z.object({ devices: z.array(DeviceRow) });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PolicyStatement, SignedPolicy } from '../../src/protocol/policy';
+import { CommandStatement, PolicyStatement, SignedPolicy } from '../../src/protocol/policy';
 import { DB_KINDS, enrollUser, expectOk, startTestServer, type EnrolledUser, type TestServer } from './support/harness';
 
 const ORIGIN = 'http://localhost:80';
@@ -64,5 +64,39 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     expect((await as(support, 'PUT', `/admin/devices/${alice.session.deviceId}/group`, { groupId: null })).statusCode).toBe(403);
     const audit = await s.app.services.dbh.db.selectFrom('audit_log').select(['actor', 'action']).where('action', 'in', ['device-group.create', 'device.group', 'user.policy']).execute();
     expect(audit.map((a) => `${a.actor}:${a.action}`).sort()).toEqual(['root:device-group.create', 'root:device.group', 'root:user.policy']);
+  });
+
+  it('commands: signed per device, listed as pending, acknowledged once; support and unknown devices are refused', async () => {
+    const deviceId = alice.session.deviceId;
+    expect((await as(support, 'POST', `/admin/devices/${deviceId}/commands`, { kind: 'wipe' })).statusCode).toBe(403);
+    expect((await as(admin, 'POST', `/admin/devices/${crypto.randomUUID()}/commands`, { kind: 'lock' })).statusCode).toBe(404);
+    expect((await as(admin, 'POST', `/admin/devices/${deviceId}/commands`, { kind: 'explode' })).statusCode).toBe(400);
+    expect((await as(admin, 'POST', `/admin/devices/${deviceId}/commands`, { kind: 'lock' })).statusCode).toBe(201);
+    const state = async () => ((await as(admin, 'GET', '/admin/devices')).json().devices as { id: string; state: string; user: string }[]).find((d) => d.id === deviceId)!;
+    expect(await state()).toMatchObject({ state: 'lock pending', user: 'alice' });
+
+    const res = await alice.device.inject(s.app, 'GET', '/device/commands', { token: alice.token });
+    expectOk(res, 200);
+    const [cmd] = res.json.commands as { statement: string; sig: string }[];
+    const key = await crypto.subtle.importKey('spki', Buffer.from(alice.session.policyKey, 'base64'), { name: 'Ed25519' }, false, ['verify']);
+    expect(await crypto.subtle.verify({ name: 'Ed25519' }, key, Buffer.from(cmd!.sig, 'base64'), new TextEncoder().encode(cmd!.statement))).toBe(true);
+    const statement = CommandStatement.parse(JSON.parse(cmd!.statement));
+    expect(statement).toMatchObject({ kind: 'lock', deviceId });
+    expect(statement.expiresAt).toBeGreaterThan(Date.now());
+
+    const ack = (id: string) => alice.device.inject(s.app, 'POST', `/device/commands/${id}/ack`, { token: alice.token, body: { result: 'done' } });
+    expectOk(await ack(statement.id), 204);
+    expect((await ack(statement.id)).status).toBe(404);
+    expect(await state()).toMatchObject({ state: 'locked' });
+
+    // A whole device group at once.
+    const groupId = ((await as(admin, 'GET', '/admin/device-groups')).json().groups as { id: string }[])[0]!.id;
+    expect((await as(admin, 'POST', `/admin/device-groups/${groupId}/commands`, { kind: 'unlock' })).statusCode).toBe(201);
+    expect(await state()).toMatchObject({ state: 'unlock pending' });
+    const audit = await s.app.services.dbh.db.selectFrom('audit_log').select(['actor', 'action', 'target']).where('action', 'in', ['device.lock', 'device.unlock']).execute();
+    expect(audit).toEqual([
+      { actor: 'root', action: 'device.lock', target: deviceId },
+      { actor: 'root', action: 'device.unlock', target: deviceId },
+    ]);
   });
 });

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { CommandKind, DeviceRow, SignedPolicy } from '../../src/protocol/policy';
+import type { DatabaseHandle } from '../db/database';
+import { writeAudit } from '../db/repositories/audit';
+import { ackCommand, allCommands, allDevices, devicesInGroup, insertCommands, pendingCommands } from '../db/repositories/commands';
+import { findDeviceGroup } from '../db/repositories/device-groups';
+import { findDevice } from '../db/repositories/devices';
+import type { CommandsTable } from '../db/schema';
+import { notFound } from '../errors';
+import type { Actor } from './admin';
+import type { PolicySigner } from './policy-signer';
+import type { DeviceAuth } from './sync';
+
+/**
+ * Remote commands (DESIGN §8): admins queue lock, unlock, wipe or full sync
+ * for a device or a whole device group; a device fetches its pending ones
+ * at every contact, each signed for that device with a unique id and an
+ * expiry (so unsigned, replayed or stale ones are ignored), and
+ * acknowledges what it did. Every command is audited.
+ */
+export const COMMAND_TTL_MS = 7 * 24 * 3600_000;
+
+export class CommandService {
+  constructor(
+    private readonly dbh: DatabaseHandle,
+    private readonly signer: PolicySigner,
+  ) {}
+
+  async send(target: { deviceId: string } | { groupId: string }, kind: CommandKind, actor: Actor, now = Date.now()): Promise<string[]> {
+    let devices: string[];
+    if ('deviceId' in target) {
+      if (!(await findDevice(this.dbh.db, target.deviceId))) throw notFound('That device');
+      devices = [target.deviceId];
+    } else {
+      if (!(await findDeviceGroup(this.dbh.db, target.groupId))) throw notFound('That device group');
+      devices = await devicesInGroup(this.dbh.db, target.groupId);
+    }
+    const rows: CommandsTable[] = devices.map((device_id) => ({ id: randomUUID(), device_id, kind, created_at: now, created_by: actor.name, expires_at: now + COMMAND_TTL_MS, acked_at: null, result: null }));
+    await this.dbh.db.transaction().execute(async (trx) => {
+      await insertCommands(trx, rows);
+      for (const r of rows) await writeAudit(trx, { actorUserId: actor.userId, actor: actor.name, action: `device.${kind}`, target: r.device_id, ip: actor.ip ?? null, detail: { command: r.id } }, now);
+    });
+    return rows.map((r) => r.id);
+  }
+
+  async pendingFor(auth: DeviceAuth, now = Date.now()): Promise<{ commands: SignedPolicy[] }> {
+    const rows = await pendingCommands(this.dbh.db, auth.deviceId, now);
+    return {
+      commands: rows.map((r) => {
+        const statement = JSON.stringify({ v: 1, id: r.id, deviceId: r.device_id, kind: r.kind, issuedAt: Number(r.created_at), expiresAt: Number(r.expires_at) });
+        return { statement, sig: this.signer.sign(statement) };
+      }),
+    };
+  }
+
+  async ack(auth: DeviceAuth, id: string, result: string, now = Date.now()): Promise<void> {
+    if (!(await ackCommand(this.dbh.db, auth.deviceId, id, result, now))) throw notFound('That pending command');
+  }
+
+  /** The device index with each device's state from its commands. */
+  async devices(now = Date.now()): Promise<z.infer<typeof DeviceRow>[]> {
+    const [devices, commands] = await Promise.all([allDevices(this.dbh.db), allCommands(this.dbh.db)]);
+    return devices.map((d) => ({
+      id: d.id,
+      model: d.model,
+      os: d.os,
+      browser: d.browser,
+      appVersion: d.app_version,
+      user: d.username ?? null,
+      groupId: d.group_id ?? null,
+      lastSeenAt: new Date(Number(d.last_seen_at)).toISOString(),
+      lastSyncAt: d.last_sync_at === null ? null : new Date(Number(d.last_sync_at)).toISOString(),
+      state: stateOf(commands.filter((c) => c.device_id === d.id), now),
+    }));
+  }
+}
+
+/** From a device's commands, newest first: a pending one says so; else the last lock, unlock or wipe it carried out. */
+function stateOf(commands: CommandsTable[], now: number): z.infer<typeof DeviceRow>['state'] {
+  const pending = commands.find((c) => c.acked_at === null && Number(c.expires_at) > now);
+  if (pending) return `${pending.kind} pending`;
+  const last = commands.find((c) => c.acked_at !== null && c.kind !== 'full-sync');
+  return last?.kind === 'wipe' ? 'wiped' : last?.kind === 'lock' ? 'locked' : 'active';
+}
