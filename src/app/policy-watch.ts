@@ -13,7 +13,8 @@ export const lockReason = signal<string | null>(null);
 const CHECK_MS = 30_000;
 let lastActivity = Date.now();
 
-async function check(): Promise<void> {
+/** Asks now (an admin command arrived, the tab came back, the timer fired). */
+export async function checkPolicyNow(): Promise<void> {
   if (!session.value) return;
   const v = await vault.policyCheck(lastActivity).catch(() => ({ allow: true, reason: undefined }));
   if (v.allow) return;
@@ -23,6 +24,6 @@ async function check(): Promise<void> {
 
 export function startPolicyWatch(): void {
   for (const type of ['pointerdown', 'keydown', 'touchstart', 'wheel'] as const) addEventListener(type, () => (lastActivity = Date.now()), { passive: true, capture: true });
-  addEventListener('visibilitychange', () => void (document.visibilityState === 'visible' && check()));
-  setInterval(() => void check(), CHECK_MS);
+  addEventListener('visibilitychange', () => void (document.visibilityState === 'visible' && checkPolicyNow()));
+  setInterval(() => void checkPolicyNow(), CHECK_MS);
 }

@@ -1,7 +1,8 @@
 import { signal } from '@preact/signals';
 import type { SyncStatus } from '../../workers/vault/api';
-import { SYNC_CHANNEL } from '../../workers/common/sync-channel';
+import { SYNC_CHANNEL, type SyncMessage } from '../../workers/common/sync-channel';
 import { SYNC_INTERVAL_MS, SYNC_NOW, SYNC_TAG_ONE_OFF, SYNC_TAG_PERIODIC } from '../../workers/common/sync-triggers';
+import { checkPolicyNow } from './policy-watch';
 import { session } from './state';
 import { onVaultChange, vault } from './vault-client';
 
@@ -32,7 +33,11 @@ interface SyncRegistration extends ServiceWorkerRegistration {
 
 export function startSyncTriggers(): void {
   if (!('serviceWorker' in navigator)) return;
-  new BroadcastChannel(SYNC_CHANNEL).onmessage = () => void refreshSyncStatus();
+  new BroadcastChannel(SYNC_CHANNEL).onmessage = (m: MessageEvent<SyncMessage>) => {
+    if (m.data?.type === 'wiped') return location.reload();
+    if (m.data?.type === 'commanded') void checkPolicyNow();
+    void refreshSyncStatus();
+  };
   addEventListener('online', () => {
     requestSync();
     void navigator.serviceWorker.ready.then((reg) => (reg as SyncRegistration).sync?.register(SYNC_TAG_ONE_OFF).catch(() => undefined));

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { PASSWORD, enroll, logIn } from './support/app';
+import { PASSWORD, enroll, logIn, syncUntilLocked } from './support/app';
 import { serverAndDevices } from './support/devices';
 import type { TestServer } from './support/server';
 
@@ -35,14 +35,7 @@ test.describe('policies', () => {
     // Closed every day: no window at all.
     await setUserPolicy(server, 'paula', { businessHours: { timeZone: 'Europe/Berlin', days: {} } });
 
-    await expect(async () => {
-      await page.getByRole('link', { name: 'Settings' }).click();
-      await page.getByRole('button', { name: 'Sync now' }).click();
-      await page.waitForTimeout(300);
-      // What the half-minute timer does, now: the tab becoming visible triggers the same check.
-      await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
-      await expect(page.getByTestId('lock-reason')).toHaveText('The app can be used only during working hours.', { timeout: 2_000 });
-    }).toPass({ timeout: 60_000 });
+    await syncUntilLocked(page, 'The app can be used only during working hours.');
     await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
 
     await logIn(page, 'paula', PASSWORD);

@@ -9,16 +9,21 @@ import type { ServerSessionRow, VaultDb } from './db';
  * pinned; the vault verifies again before using one, so a copy altered in
  * IndexedDB is caught (and treated as the strictest state).
  */
-export async function verifyPolicy(s: Pick<ServerSessionRow, 'policyKey' | 'userId' | 'deviceId'>, signed: SignedPolicy): Promise<PolicyStatement | null> {
-  if (!s.policyKey) return null;
+/** The JSON a signed statement carries, if the signature verifies with the pinned key; null otherwise. */
+export async function verifySigned(policyKey: string | undefined, signed: SignedPolicy): Promise<unknown> {
+  if (!policyKey) return null;
   try {
-    const key = await crypto.subtle.importKey('spki', fromBase64(s.policyKey), { name: 'Ed25519' }, false, ['verify']);
+    const key = await crypto.subtle.importKey('spki', fromBase64(policyKey), { name: 'Ed25519' }, false, ['verify']);
     if (!(await crypto.subtle.verify({ name: 'Ed25519' }, key, fromBase64(signed.sig), utf8(signed.statement)))) return null;
-    const st = PolicyStatement.safeParse(JSON.parse(signed.statement));
-    return st.success && st.data.userId === s.userId && st.data.deviceId === s.deviceId ? st.data : null;
+    return JSON.parse(signed.statement) as unknown;
   } catch {
     return null;
   }
+}
+
+export async function verifyPolicy(s: Pick<ServerSessionRow, 'policyKey' | 'userId' | 'deviceId'>, signed: SignedPolicy): Promise<PolicyStatement | null> {
+  const st = PolicyStatement.safeParse(await verifySigned(s.policyKey, signed));
+  return st.success && st.data.userId === s.userId && st.data.deviceId === s.deviceId ? st.data : null;
 }
 
 /** Fetches this session's policy and stores it if it verifies and is not older than the one kept. Returns 1 when stored. */

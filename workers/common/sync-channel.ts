@@ -5,7 +5,9 @@
  */
 export const SYNC_CHANNEL = 'fieldvault:sync';
 
-export type SyncMessage = {
-  type: 'synced';
-  report: { pushed: number; pulled: number; blobsUp: number; blobsDown: number; error: string | null };
-};
+export type SyncMessage =
+  | { type: 'synced'; report: { pushed: number; pulled: number; blobsUp: number; blobsDown: number; error: string | null } }
+  /** An admin command changed what this device allows (lock, unlock): open sessions check their policy now. */
+  | { type: 'commanded' }
+  /** The device was wiped: pages reload into an empty app. */
+  | { type: 'wiped' };

@@ -5,7 +5,9 @@ import { fromBase64, toBase64 } from '../../src/lib/bytes';
 import { ApiClient } from '../common/api-client';
 import { openVaultDb, type OutboxRow, type ServerSessionRow, type SyncStateRow, type VaultDb } from '../common/db';
 import { loadDeviceKey } from '../common/device-key';
+import { runCommands } from '../common/commands';
 import { fetchPolicy } from '../common/policy-store';
+import { finishPendingWipe } from '../common/wipe';
 import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
 
 /**
@@ -32,6 +34,7 @@ export async function syncNow(origin: string): Promise<SyncReport | null> {
 
 export async function runSync(db: VaultDb, origin: string): Promise<SyncReport> {
   const report: SyncReport = { pushed: 0, pulled: 0, blobsUp: 0, blobsDown: 0, error: null };
+  if (await finishPendingWipe(db)) return wiped(report);
   const device = await loadDeviceKey(db);
   const sessions = device ? await db.serverSessions.toArray() : [];
   for (const s of sessions) {
@@ -53,11 +56,22 @@ export async function runSync(db: VaultDb, origin: string): Promise<SyncReport> 
     }, 'pulled');
     await step(() => downloadBlobs(db, api, s), 'blobsDown');
     await step(async () => (await fetchPolicy(db, api, s), 0), 'pulled');
+    let outcome = { changed: false, wiped: false };
+    await step(async () => ((outcome = await runCommands(db, api, s)), 0), 'pulled');
+    if (outcome.wiped) return wiped(report);
+    if (outcome.changed) announce({ type: 'commanded' });
   }
   if (sessions.length) {
     await updateStatus(db, { ...(report.error ? {} : { lastSync: Date.now() }), lastError: report.error });
     announce({ type: 'synced', report });
   }
+  return report;
+}
+
+/** After a wipe: nothing is left to sync; the next sync opens a fresh, empty database; pages reload. */
+function wiped(report: SyncReport): SyncReport {
+  db = undefined;
+  announce({ type: 'wiped' });
   return report;
 }
 

@@ -1,6 +1,7 @@
 import type { DeviceFacts, Verdict } from '../../src/domain/policy-engine';
 import { checkLogin, checkSession } from '../../src/domain/policy-engine';
 import type { VaultDb } from '../common/db';
+import { ADMIN_LOCK } from '../common/commands';
 import { verifyPolicy } from '../common/policy-store';
 
 /**
@@ -14,10 +15,16 @@ const HIGH_WATER = 'clockHighWater';
 
 export async function checkPolicy(db: VaultDb, userId: string, appVersion: string, now: number, lastActivity?: number): Promise<Verdict> {
   const session = await db.serverSessions.get(userId);
-  if (!session?.policy) return { allow: true };
-  const statement = await verifyPolicy(session, session.policy);
+  if (!session) return { allow: true };
+  const [status, mark, account, lock] = await Promise.all([
+    db.syncState.get('status'),
+    db.meta.get(HIGH_WATER),
+    db.accounts.where('userId').equals(userId).first(),
+    db.meta.get(ADMIN_LOCK),
+  ]);
+  // No policy fetched yet: only an admin lock applies.
+  const statement = session.policy ? await verifyPolicy(session, session.policy) : { policy: {} };
   if (!statement) return { allow: false, reason: 'PolicyTampered' };
-  const [status, mark, account] = await Promise.all([db.syncState.get('status'), db.meta.get(HIGH_WATER), db.accounts.where('userId').equals(userId).first()]);
   // The high-water mark only rises: a clock set back does not buy time without contact.
   const highWater = Math.max(Number(mark?.value ?? 0) || 0, now);
   await db.meta.put({ key: HIGH_WATER, value: String(highWater) });
@@ -26,7 +33,7 @@ export async function checkPolicy(db: VaultDb, userId: string, appVersion: strin
     highWater,
     failedAttempts: account?.failedAttempts ?? 0,
     appVersion,
-    adminLocked: false,
+    adminLocked: lock?.value === '1',
     ...(lastActivity === undefined ? {} : { lastActivity }),
   };
   return lastActivity === undefined ? checkLogin(statement.policy, facts, now) : checkSession(statement.policy, facts, now);

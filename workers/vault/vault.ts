@@ -7,7 +7,8 @@ import type { StoredRecord } from '../../src/domain/record';
 import { validateRecord, type RecordValues } from '../../src/domain/validate';
 import { VaultError, type FieldErrors } from '../../src/lib/errors';
 import { DB_NAME, openVaultDb, type VaultDb } from '../common/db';
-import { SYNC_CHANNEL } from '../common/sync-channel';
+import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
+import { finishPendingWipe } from '../common/wipe';
 import { accountKey, changePassword, createAccount, openGroups, unlockAccount, type UnlockedAccount } from './account';
 import { syncAccount } from './account-sync';
 import type { ChangeEvent, DirectoryUser, PolicyVerdict, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
@@ -76,7 +77,12 @@ export class Vault implements VaultApi {
     this.db = openVaultDb(opts.dbName ?? DB_NAME);
     if (typeof BroadcastChannel !== 'undefined') {
       this.syncChannel = new BroadcastChannel(SYNC_CHANNEL);
-      this.syncChannel.onmessage = () => {
+      this.syncChannel.onmessage = (m: MessageEvent<SyncMessage>) => {
+        if (m.data?.type === 'wiped') {
+          // Nothing is left to hold keys for; the page reloads into an empty app.
+          this.current = null;
+          return;
+        }
         void this.applyInbox().catch(() => undefined);
         void this.syncAccount().catch(() => undefined);
       };
@@ -88,6 +94,8 @@ export class Vault implements VaultApi {
   }
 
   async hasAccounts(): Promise<boolean> {
+    // A wipe a crash interrupted is finished before anything else.
+    if (await finishPendingWipe(this.db)) return false;
     return (await this.db.accounts.count()) > 0;
   }
 

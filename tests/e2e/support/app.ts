@@ -58,3 +58,18 @@ export async function syncUntilSent(page: Page) {
     await expect(page.getByTestId('sync-status')).not.toContainText('received', { timeout: 2_000 });
   }).toPass({ timeout: 60_000 });
 }
+
+/** Syncs (and asks for a policy check) until the app locks itself with `reason` on the lock screen. */
+export async function syncUntilLocked(page: Page, reason: string) {
+  const banner = page.getByTestId('lock-reason');
+  await expect(async () => {
+    if (!(await banner.isVisible())) {
+      await page.getByRole('link', { name: 'Settings' }).click({ timeout: 2_000 });
+      await page.getByRole('button', { name: 'Sync now' }).click({ timeout: 2_000 });
+      await page.waitForTimeout(300);
+      // What the half-minute timer does: the tab becoming visible triggers the same check.
+      await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    }
+    await expect(banner).toHaveText(reason, { timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+}

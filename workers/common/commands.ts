@@ -1,0 +1,43 @@
+import { CommandStatement, PendingCommands } from '../../src/protocol/policy';
+import type { ApiClient } from './api-client';
+import type { ServerSessionRow, VaultDb } from './db';
+import { verifySigned } from './policy-store';
+import { eraseAll, shred } from './wipe';
+
+/**
+ * Carries out the admin's commands for this device (DESIGN §8), keyless, in
+ * the service worker. A command counts only if it verifies with the pinned
+ * key, names this device and has not expired; one already carried out is
+ * only acknowledged again. Returns what happened, so the caller can stop
+ * (after a wipe there is nothing left) and tell the open pages.
+ */
+export const ADMIN_LOCK = 'adminLock';
+
+export async function runCommands(db: VaultDb, api: ApiClient, s: ServerSessionRow, now = Date.now()): Promise<{ changed: boolean; wiped: boolean }> {
+  const { commands } = await api.json('/device/commands', PendingCommands);
+  let changed = false;
+  for (const signed of commands) {
+    const c = CommandStatement.safeParse(await verifySigned(s.policyKey, signed));
+    if (!c.success || c.data.deviceId !== s.deviceId || c.data.expiresAt <= now) continue;
+    const { id, kind } = c.data;
+    const ack = () => api.send(`/device/commands/${id}/ack`, { body: { result: 'done' } });
+    if (await db.meta.get(`command:${id}`)) {
+      await ack();
+      continue;
+    }
+    if (kind === 'wipe') {
+      await shred(db);
+      await ack().catch(() => undefined); // told if possible; the wipe goes on regardless
+      await eraseAll(db);
+      return { changed: true, wiped: true };
+    }
+    if (kind === 'lock') await db.meta.put({ key: ADMIN_LOCK, value: '1' });
+    else if (kind === 'unlock') await db.meta.delete(ADMIN_LOCK);
+    // Full sync: everything is pulled again from the start and merged in (merging is idempotent).
+    else await db.serverSessions.toCollection().modify({ cursor: 0, blobCursor: 0 });
+    await db.meta.put({ key: `command:${id}`, value: kind });
+    await ack();
+    changed = true;
+  }
+  return { changed, wiped: false };
+}
