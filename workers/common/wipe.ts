@@ -27,7 +27,7 @@ export async function eraseAll(db: VaultDb): Promise<void> {
   const others = (await indexedDB.databases?.().catch(() => [])) ?? [];
   for (const d of others) if (d.name) await Dexie.delete(d.name);
   if (typeof caches !== 'undefined') for (const k of await caches.keys()) await caches.delete(k);
-  const root = await navigator.storage?.getDirectory?.().catch(() => undefined);
+  const root = typeof navigator === 'undefined' ? undefined : await navigator.storage?.getDirectory?.().catch(() => undefined);
   if (root) for await (const name of (root as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }).keys()) await root.removeEntry(name, { recursive: true }).catch(() => undefined);
 }
 

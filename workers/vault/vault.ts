@@ -95,7 +95,10 @@ export class Vault implements VaultApi {
 
   async hasAccounts(): Promise<boolean> {
     // A wipe a crash interrupted is finished before anything else.
-    if (await finishPendingWipe(this.db)) return false;
+    if (await finishPendingWipe(this.db)) {
+      await this.db.open(); // a fresh, empty database for whoever sets the device up again
+      return false;
+    }
     return (await this.db.accounts.count()) > 0;
   }
 

@@ -1,0 +1,39 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { openVaultDb } from '../../workers/common/db';
+import { shred } from '../../workers/common/wipe';
+import { Vault } from '../../workers/vault/vault';
+
+const PW = 'correct horse battery';
+
+describe('remote wipe', () => {
+  it('the crypto-shred alone leaves nothing that opens; a wipe cut off after it is finished at the next start', async () => {
+    const name = `wipe-${Math.random().toString(36).slice(2)}`;
+    const v = new Vault({ dbName: name });
+    await v.createAccount('wes', PW);
+    await v.putRecord('contact', { name: 'Before the wipe' });
+    await v.lock();
+    const db = openVaultDb(name);
+    expect(await db.pages.count()).toBeGreaterThan(0);
+
+    // The service worker shredded the keys, then the tab died before the stores were deleted.
+    await shred(db);
+    expect(await db.accounts.count()).toBe(0);
+    expect(await db.envelopes.count()).toBe(0);
+    await expect(v.unlock('wes', PW)).rejects.toMatchObject({ code: 'WrongPassword' });
+    db.close();
+    v.close();
+
+    // Next start: the vault finishes the wipe before anything else.
+    const again = new Vault({ dbName: name });
+    expect(await again.hasAccounts()).toBe(false);
+    const after = openVaultDb(name);
+    expect(await after.pages.count()).toBe(0);
+    expect(await after.meta.get('wipe')).toBeUndefined();
+    after.close();
+    // And the device can be set up again.
+    await again.createAccount('wes', PW);
+    expect(await again.hasAccounts()).toBe(true);
+    again.close();
+  });
+});
