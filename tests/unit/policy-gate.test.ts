@@ -51,11 +51,27 @@ describe('policies enforced by the vault', () => {
   it('locks after N wrong passwords', async () => {
     const { v } = await enrolledVault({ passwordAttempts: { max: 2, action: 'lock' } });
     await expect(v.unlock('pat', 'wrong password 1')).rejects.toMatchObject({ code: 'WrongPassword' });
-    await expect(v.unlock('pat', 'wrong password 2')).rejects.toMatchObject({ code: 'WrongPassword' });
+    // The attempt that reaches the limit says so at once.
+    await expect(v.unlock('pat', 'wrong password 2')).rejects.toMatchObject({ code: 'PolicyDenied', detail: 'TooManyAttempts' });
     // The right password no longer helps: the policy refuses before it is tried.
     await expect(v.unlock('pat', PW)).rejects.toMatchObject({ code: 'PolicyDenied', detail: 'TooManyAttempts' });
     // An unlock code from support is the way out (here: a wrong one, which is refused as a wrong code, not as the lockout).
     await expect(v.resetPassword('pat', 'Q'.repeat(28), 'a brand new password')).rejects.toMatchObject({ code: 'WrongCode' });
+  });
+
+  it('wipes at the attempt that reaches the limit when the policy says wipe', async () => {
+    const { v, db } = await enrolledVault({ passwordAttempts: { max: 2, action: 'wipe' } });
+    await expect(v.unlock('pat', 'wrong password 1')).rejects.toMatchObject({ code: 'WrongPassword' });
+    await expect(v.unlock('pat', 'wrong password 2')).rejects.toMatchObject({ code: 'PolicyDenied', detail: 'TooManyAttempts' });
+    expect(await v.hasAccounts()).toBe(false);
+    db.close();
+  });
+
+  it('wipes at start-up once too long without server contact', async () => {
+    const { v, db } = await enrolledVault({ forceServerContactHours: 24, wipeAfterNoContactHours: 48 }, Date.now() - 49 * 3600_000);
+    expect(await v.hasAccounts()).toBe(false);
+    await expect(v.unlock('pat', PW)).rejects.toMatchObject({ code: 'WrongPassword' });
+    db.close();
   });
 
   it('a stored policy altered on the device is the strictest state: no login', async () => {

@@ -6,6 +6,7 @@ import { ApiClient } from '../common/api-client';
 import { openVaultDb, type OutboxRow, type ServerSessionRow, type SyncStateRow, type VaultDb } from '../common/db';
 import { loadDeviceKey } from '../common/device-key';
 import { runCommands } from '../common/commands';
+import { checkPolicy, wipeIfDue } from '../common/policy-gate';
 import { fetchPolicy } from '../common/policy-store';
 import { finishPendingWipe } from '../common/wipe';
 import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
@@ -37,6 +38,8 @@ export async function runSync(db: VaultDb, origin: string): Promise<SyncReport> 
   if (await finishPendingWipe(db)) return wiped(report);
   const device = await loadDeviceKey(db);
   const sessions = device ? await db.serverSessions.toArray() : [];
+  // Every wake checks the time-based rules first (DESIGN §6): a wipe that is due happens now.
+  for (const s of sessions) if (await wipeIfDue(db, await checkPolicy(db, s.userId, '', Date.now()))) return wiped(report);
   for (const s of sessions) {
     const api = new ApiClient(origin, device!, s.token);
     // Each step runs even if an earlier one failed: a refused push must not stop this device from pulling.

@@ -13,7 +13,7 @@ import { accountKey, changePassword, createAccount, openGroups, unlockAccount, t
 import { syncAccount } from './account-sync';
 import type { ChangeEvent, DirectoryUser, PolicyVerdict, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
 import { addSurrogate, lookupUser, removeSurrogate } from './surrogates';
-import { checkPolicy } from './policy-gate';
+import { checkPolicy, wipeIfDue } from '../common/policy-gate';
 import type { Reason } from '../../src/domain/policy-engine';
 import { codeLogin, enroll, loginOnline, type ServerContext } from './server-account';
 import { resetWithCode } from './unlock-codes';
@@ -99,6 +99,13 @@ export class Vault implements VaultApi {
       await this.db.open(); // a fresh, empty database for whoever sets the device up again
       return false;
     }
+    // Start-up: a wipe some user's policy calls for (no contact for too long) happens now.
+    for (const session of await this.db.serverSessions.toArray()) {
+      if (await wipeIfDue(this.db, await checkPolicy(this.db, session.userId, this.opts.appVersion ?? 'dev', Date.now()))) {
+        await this.db.open();
+        return false;
+      }
+    }
     return (await this.db.accounts.count()) > 0;
   }
 
@@ -114,7 +121,13 @@ export class Vault implements VaultApi {
   async unlock(username: string, password: string): Promise<SessionInfo> {
     this.current = null;
     await this.admit(username);
-    return this.start(await unlockAccount(this.db, username, password));
+    try {
+      return await this.start(await unlockAccount(this.db, username, password));
+    } catch (e) {
+      // The attempt that reaches the limit wipes at once where the policy says wipe.
+      if (e instanceof VaultError && e.code === 'WrongPassword') await this.admit(username);
+      throw e;
+    }
   }
 
   async policyCheck(lastActivity: number): Promise<PolicyVerdict> {
@@ -122,6 +135,7 @@ export class Vault implements VaultApi {
     if (!s) return { allow: true };
     const v = await checkPolicy(this.db, s.account.userId, this.opts.appVersion ?? 'dev', Date.now(), Number(lastActivity));
     if (!v.allow && this.current === s) this.current = null; // drops every key
+    if (await wipeIfDue(this.db, v)) await this.db.open();
     return { allow: v.allow, ...(v.reason ? { reason: v.reason } : {}) };
   }
 
@@ -413,6 +427,10 @@ export class Vault implements VaultApi {
     const row = await this.db.accounts.get(await accountKey(username));
     if (!row) return;
     const v = await checkPolicy(this.db, row.userId, this.opts.appVersion ?? 'dev', Date.now());
+    if (await wipeIfDue(this.db, v)) {
+      await this.db.open();
+      throw new VaultError('PolicyDenied', v.reason);
+    }
     if (!v.allow && v.reason !== except) throw new VaultError('PolicyDenied', v.reason);
   }
 

@@ -1,12 +1,15 @@
 import type { DeviceFacts, Verdict } from '../../src/domain/policy-engine';
 import { checkLogin, checkSession } from '../../src/domain/policy-engine';
-import type { VaultDb } from '../common/db';
-import { ADMIN_LOCK } from '../common/commands';
-import { verifyPolicy } from '../common/policy-store';
+import type { VaultDb } from './db';
+import { ADMIN_LOCK } from './commands';
+import { verifyPolicy } from './policy-store';
+import { SYNC_CHANNEL } from './sync-channel';
+import { eraseAll, shred } from './wipe';
 
 /**
- * Where the vault asks the policy engine (issue 5): at login and unlock,
- * and on a timer while a session is open. The policy is the signed copy the
+ * Where the vault and the service worker ask the policy engine (issue 5):
+ * at start-up, login and unlock, on a timer while a session is open, and at
+ * every service-worker wake. Keyless. The policy is the signed copy the
  * service worker stored, verified again here; one that does not verify is
  * the strictest state: no login until a fresh one arrives. Accounts that
  * never enrolled with a server have no policy.
@@ -37,4 +40,21 @@ export async function checkPolicy(db: VaultDb, userId: string, appVersion: strin
     ...(lastActivity === undefined ? {} : { lastActivity }),
   };
   return lastActivity === undefined ? checkLogin(statement.policy, facts, now) : checkSession(statement.policy, facts, now);
+}
+
+/**
+ * A wipe the policy calls for (too many wrong passwords with action wipe,
+ * too long without contact): crypto-shred, then every store; tells open
+ * pages. True if it wiped.
+ */
+export async function wipeIfDue(db: VaultDb, verdict: Verdict): Promise<boolean> {
+  if (!verdict.wipe) return false;
+  await shred(db);
+  await eraseAll(db);
+  if (typeof BroadcastChannel !== 'undefined') {
+    const ch = new BroadcastChannel(SYNC_CHANNEL);
+    ch.postMessage({ type: 'wiped' });
+    ch.close();
+  }
+  return true;
 }
