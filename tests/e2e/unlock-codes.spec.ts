@@ -1,5 +1,6 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { PASSWORD, addContact, enroll, logIn, signInOnline, syncUntilSent } from './support/app';
+import { consoleSession } from './support/console';
 import { serverAndDevices } from './support/devices';
 import type { TestServer } from './support/server';
 
@@ -16,14 +17,10 @@ const NEW_PASSWORD = 'a brand new passphrase';
 const NEWER_PASSWORD = 'the third passphrase';
 
 async function revealCode(server: TestServer, reason: string): Promise<string> {
-  const headers = { 'content-type': 'application/json', origin: server.url };
-  const login = await fetch(`${server.url}/api/v1/admin/login`, { method: 'POST', headers, body: JSON.stringify({ username: 'helpdesk', password: STAFF_PASSWORD }) });
-  expect(login.status).toBe(200);
-  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-  const found = await (await fetch(`${server.url}/api/v1/admin/users?q=${USER}`, { headers: { cookie } })).json();
-  const res = await fetch(`${server.url}/api/v1/admin/users/${found.users[0].id}/unlock-code`, { method: 'POST', headers: { ...headers, cookie }, body: JSON.stringify({ reason }) });
+  const support = await consoleSession(server, 'helpdesk', STAFF_PASSWORD);
+  const res = await support.call('POST', `/admin/users/${await support.userId(USER)}/unlock-code`, { reason });
   expect(res.status).toBe(200);
-  return (await res.json()).code;
+  return ((await res.json()) as { code: string }).code;
 }
 
 async function resetWithCode(page: Page, code: string, password: string) {
