@@ -11,7 +11,11 @@ import {
   PendingCommands,
   PolicyRequest,
   SignedPolicy,
+  SyncLogResponse,
+  AuditResponse,
 } from '../../src/protocol/policy';
+import { listAudit } from '../db/repositories/audit';
+import { syncLogOf } from '../db/repositories/sync-log';
 import { z } from 'zod';
 import { Uuid } from '../../src/protocol/common';
 import { answer, parseOr400 } from '../errors';
@@ -46,6 +50,21 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
     const { id } = parseOr400(IdParams, request.params, 'params');
     const { kind } = parseOr400(CommandRequest, request.body, 'body');
     return reply.code(201).send({ ids: await commands.send({ groupId: id }, kind, actor(request)) });
+  });
+
+  app.get('/admin/devices/:id/sync-log', admin, async (request) => {
+    const { id } = parseOr400(IdParams, request.params, 'params');
+    const rows = await syncLogOf(app.services.dbh.db, id);
+    return answer(SyncLogResponse, {
+      entries: rows.map((r) => ({ at: new Date(Number(r.at)).toISOString(), kind: r.kind, changes: Number(r.changes), bytes: Number(r.bytes), user: r.username ?? null })),
+    });
+  });
+
+  app.get('/admin/audit', admin, async () => {
+    const rows = await listAudit(app.services.dbh.db, 500);
+    return answer(AuditResponse, {
+      entries: rows.map((r) => ({ at: new Date(Number(r.at)).toISOString(), actor: r.actor, action: r.action, target: r.target, ip: r.ip, detail: r.detail ? (JSON.parse(r.detail) as unknown) : null })),
+    });
   });
 
   app.get('/admin/device-groups', admin, async () => answer(DeviceGroupsResponse, { groups: await policies.listGroups() }));

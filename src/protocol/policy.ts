@@ -57,3 +57,13 @@ export const DeviceRow = z.object({
   state: z.enum(['active', 'locked', 'wiped', 'lock pending', 'unlock pending', 'wipe pending', 'full-sync pending']),
 });
 export const DevicesResponse = z.object({ devices: z.array(DeviceRow) });
+
+/** GET /admin/devices/:id/sync-log — every sync of one device, newest first. */
+export const SyncLogResponse = z.object({
+  entries: z.array(z.object({ at: z.string(), kind: z.enum(['push', 'pull']), changes: z.number().int(), bytes: z.number().int(), user: z.string().nullable() })),
+});
+
+/** GET /admin/audit — every admin and support action (and sign-ins), newest first. */
+export const AuditResponse = z.object({
+  entries: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), target: z.string().nullable(), ip: z.string().nullable(), detail: z.unknown() })),
+});

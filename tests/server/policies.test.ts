@@ -99,4 +99,16 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
       { actor: 'root', action: 'device.unlock', target: deviceId },
     ]);
   });
+
+  it('the sync log per device and the audit log, for admins only', async () => {
+    const deviceId = alice.session.deviceId;
+    expectOk(await alice.device.inject(s.app, 'GET', '/sync/pull', { token: alice.token }), 200);
+    const log = await as(admin, 'GET', `/admin/devices/${deviceId}/sync-log`);
+    expect(log.statusCode).toBe(200);
+    expect(log.json().entries[0]).toMatchObject({ kind: 'pull', user: 'alice', changes: 0 });
+    const audit = await as(admin, 'GET', '/admin/audit');
+    expect((audit.json().entries as { action: string }[]).map((e) => e.action)).toEqual(expect.arrayContaining(['device.lock', 'user.policy', 'admin.login']));
+    expect((await as(support, 'GET', '/admin/audit')).statusCode).toBe(403);
+    expect((await as(support, 'GET', `/admin/devices/${deviceId}/sync-log`)).statusCode).toBe(403);
+  });
 });

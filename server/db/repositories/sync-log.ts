@@ -6,3 +6,7 @@ export async function writeSyncLog(db: Db, e: { deviceId: string; userId: string
   await db.insertInto('sync_log').values({ id: randomUUID(), at: now, device_id: e.deviceId, user_id: e.userId, kind: e.kind, changes: e.changes, bytes: e.bytes }).execute();
   await db.updateTable('devices').set({ last_sync_at: now }).where('id', '=', e.deviceId).execute();
 }
+
+/** A device's syncs, newest first. */
+export const syncLogOf = (db: Db, deviceId: string, limit = 200) =>
+  db.selectFrom('sync_log').leftJoin('users', 'users.id', 'sync_log.user_id').select(['sync_log.at', 'sync_log.kind', 'sync_log.changes', 'sync_log.bytes', 'users.username']).where('sync_log.device_id', '=', deviceId).orderBy('sync_log.at', 'desc').limit(limit).execute();
