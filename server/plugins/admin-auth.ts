@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, unauthorized } from '../errors';
-import type { ConsoleUser, Role } from '../services/admin';
+import type { Actor, ConsoleUser, Role } from '../services/admin';
 import { equalsConstantTime } from '../services/secrets';
 
 declare module 'fastify' {
@@ -38,6 +38,13 @@ function requireRole(app: FastifyInstance, roles: readonly Role[]) {
     if (!roles.includes(user.role)) throw forbidden();
     request.consoleUser = user;
   };
+}
+
+/** Who acts, for the audit log: the console user a require* preHandler signed in. */
+export function actorOf(request: FastifyRequest): Actor {
+  const u = request.consoleUser;
+  if (!u) throw unauthorized('Sign in to the console first.');
+  return { userId: u.id, name: u.username, role: u.role, ip: request.ip };
 }
 
 /** The origin this server's own pages have: PUBLIC_URL's, else what the request was addressed to. */

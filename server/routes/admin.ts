@@ -13,7 +13,7 @@ import {
 } from '../../src/protocol/admin';
 import { RevealCodeRequest, RevealCodeResponse } from '../../src/protocol/unlock-codes';
 import { answer, forbidden, parseOr400, unauthorized } from '../errors';
-import { adminCookieName, expectedOrigin, isSecure, readCookie, sessionCookie } from '../plugins/admin-auth';
+import { actorOf, adminCookieName, expectedOrigin, isSecure, readCookie, sessionCookie } from '../plugins/admin-auth';
 import { rateLimited } from '../plugins/rate-limit';
 import { ADMIN_SESSION_TTL_MS } from '../services/admin';
 import { equalsConstantTime } from '../services/secrets';
@@ -68,14 +68,12 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   app.post('/admin/users/:id/unlock-code', { ...support, config: rateLimited(config.rateLimits.reveal) }, async (request) => {
     const { id } = parseOr400(UserIdParams, request.params, 'params');
     const body = parseOr400(RevealCodeRequest, request.body, 'body');
-    const actor = request.consoleUser!;
-    return answer(RevealCodeResponse, await unlockCodes.reveal(id, body.reason, { userId: actor.id, name: actor.username, role: actor.role, ip: request.ip }));
+    return answer(RevealCodeResponse, await unlockCodes.reveal(id, body.reason, actorOf(request)));
   });
 
   app.post('/admin/users', { preHandler: app.requireAdmin }, async (request, reply) => {
     const body = parseOr400(CreateUserRequest, request.body, 'body');
-    const actor = request.consoleUser!;
-    const created = await admin.createUser(body, { userId: actor.id, name: actor.username, ip: request.ip, origin: expectedOrigin(app, request) });
+    const created = await admin.createUser(body, { ...actorOf(request), origin: expectedOrigin(app, request) });
     return reply.code(201).send(answer(CreateUserResponse, created));
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { UserIdParams } from '../../src/protocol/admin';
 import {
   CommandAck,
@@ -20,14 +20,13 @@ import { z } from 'zod';
 import { Uuid } from '../../src/protocol/common';
 import { answer, parseOr400 } from '../errors';
 import { deviceOf } from '../plugins/device-auth';
-import type { Actor } from '../services/admin';
+import { actorOf } from '../plugins/admin-auth';
 
 /** Policies and commands: what devices fetch and acknowledge, and what admins set and send (support may not). */
 export async function policyRoutes(app: FastifyInstance): Promise<void> {
   const { policies, commands } = app.services;
   const admin = { preHandler: app.requireAdmin };
   const IdParams = z.object({ id: Uuid });
-  const actor = (request: FastifyRequest): Actor => ({ userId: request.consoleUser!.id, name: request.consoleUser!.username, role: request.consoleUser!.role, ip: request.ip });
 
   app.get('/device/policy', { preHandler: app.requireDevice }, async (request) => answer(SignedPolicy, await policies.signedFor(deviceOf(request))));
 
@@ -44,12 +43,12 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
   app.post('/admin/devices/:id/commands', admin, async (request, reply) => {
     const { id } = parseOr400(IdParams, request.params, 'params');
     const { kind } = parseOr400(CommandRequest, request.body, 'body');
-    return reply.code(201).send({ ids: await commands.send({ deviceId: id }, kind, actor(request)) });
+    return reply.code(201).send({ ids: await commands.send({ deviceId: id }, kind, actorOf(request)) });
   });
   app.post('/admin/device-groups/:id/commands', admin, async (request, reply) => {
     const { id } = parseOr400(IdParams, request.params, 'params');
     const { kind } = parseOr400(CommandRequest, request.body, 'body');
-    return reply.code(201).send({ ids: await commands.send({ groupId: id }, kind, actor(request)) });
+    return reply.code(201).send({ ids: await commands.send({ groupId: id }, kind, actorOf(request)) });
   });
 
   app.get('/admin/devices/:id/sync-log', admin, async (request) => {
@@ -71,27 +70,27 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/admin/device-groups', admin, async (request, reply) => {
     const body = parseOr400(DeviceGroupRequest, request.body, 'body');
-    return reply.code(201).send(answer(DeviceGroup, await policies.createGroup(body, actor(request))));
+    return reply.code(201).send(answer(DeviceGroup, await policies.createGroup(body, actorOf(request))));
   });
 
   app.put('/admin/device-groups/:id/policy', admin, async (request, reply) => {
     const { id } = parseOr400(IdParams, request.params, 'params');
     const body = parseOr400(PolicyRequest, request.body, 'body');
-    await policies.setGroupPolicy(id, body.policy, actor(request));
+    await policies.setGroupPolicy(id, body.policy, actorOf(request));
     return reply.code(204).send();
   });
 
   app.put('/admin/devices/:id/group', admin, async (request, reply) => {
     const { id } = parseOr400(IdParams, request.params, 'params');
     const body = parseOr400(DeviceGroupAssignment, request.body, 'body');
-    await policies.assignDevice(id, body.groupId, actor(request));
+    await policies.assignDevice(id, body.groupId, actorOf(request));
     return reply.code(204).send();
   });
 
   app.put('/admin/users/:id/policy', admin, async (request, reply) => {
     const { id } = parseOr400(UserIdParams, request.params, 'params');
     const body = parseOr400(PolicyRequest, request.body, 'body');
-    await policies.setUserPolicy(id, body.policy, actor(request));
+    await policies.setUserPolicy(id, body.policy, actorOf(request));
     return reply.code(204).send();
   });
 }

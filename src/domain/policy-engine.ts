@@ -1,4 +1,4 @@
-import type { BusinessHours, Policy } from './policy';
+import { compareVersions, type BusinessHours, type Policy } from './policy';
 
 /**
  * The policy engine (issue 5): pure decisions over a policy, what the
@@ -80,17 +80,6 @@ export function withinBusinessHours(bh: BusinessHours, t: number): boolean {
   const { weekday, minute } = localTime(bh.timeZone, t);
   const windows = bh.days[String(weekday) as keyof BusinessHours['days']] ?? [];
   return windows.some((w) => minute >= minutes(w.from) && minute < minutes(w.to));
-}
-
-/** Compares dotted numeric versions ("1.10.0" > "1.9"); missing parts count as 0. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
 }
 
 /** The facts after observing the clock at `now`: the high-water mark only ever rises. */

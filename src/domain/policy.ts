@@ -73,14 +73,18 @@ export function strictest(a: Policy, b: Policy): Policy {
   set('businessHours', b.businessHours ?? a.businessHours);
   const va = a.minAppVersion;
   const vb = b.minAppVersion;
-  set('minAppVersion', va && vb ? (versionAtLeast(va, vb) ? va : vb) : (va ?? vb));
+  set('minAppVersion', va && vb ? (compareVersions(va, vb) >= 0 ? va : vb) : (va ?? vb));
   set('checkPolicyOnLogin', a.checkPolicyOnLogin || b.checkPolicyOnLogin || undefined);
   return out;
 }
 
-const versionAtLeast = (a: string, b: string) => {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) > (pb[i] ?? 0);
-  return true;
-};
+/** Compares dotted numeric versions ("1.10.0" > "1.9"); missing parts count as 0. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Policy } from '../../src/domain/policy';
-import { checkLogin, checkSession, compareVersions, localTime, observeClock, withinBusinessHours, type DeviceFacts } from '../../src/domain/policy-engine';
+import { Policy, compareVersions } from '../../src/domain/policy';
+import { checkLogin, checkSession, localTime, observeClock, withinBusinessHours, type DeviceFacts } from '../../src/domain/policy-engine';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 23, 12, 0); // Monday 23 November 2026, 12:00 UTC

@@ -1,5 +1,5 @@
 import { isVaultError } from '../../src/lib/errors';
-import { fromBase64, toBase64, utf8 } from '../../src/lib/bytes';
+import { constantTimeEqual, fromBase64, toBase64, utf8 } from '../../src/lib/bytes';
 import Dexie from 'dexie';
 import { AccountGroupsResponse } from '../../src/protocol/groups';
 import { UnlockCodesResponse, credentialsSignedText } from '../../src/protocol/unlock-codes';
@@ -122,7 +122,7 @@ async function pushCredentials(ctx: ServerContext, api: ApiClient, account: Unlo
     .where('key')
     .equals(row.key)
     .modify((r) => {
-      if (sameBytes(r.pendingCredentials?.sealedAuthKey, pending.sealedAuthKey)) delete r.pendingCredentials;
+      if (r.pendingCredentials && constantTimeEqual(r.pendingCredentials.sealedAuthKey, pending.sealedAuthKey)) delete r.pendingCredentials;
     });
 }
 
@@ -151,6 +151,3 @@ async function refreshCodes(ctx: ServerContext, api: ApiClient, account: Unlocke
   });
 }
 
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
-}

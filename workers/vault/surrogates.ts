@@ -1,14 +1,13 @@
 import { VaultError, isVaultError } from '../../src/lib/errors';
 import { fromBase64, randomBytes } from '../../src/lib/bytes';
-import type { EnvelopeWire } from '../../src/protocol/auth';
 import { AccountGroupsResponse, DirectoryEntry } from '../../src/protocol/groups';
 import { ApiClient } from '../common/api-client';
-import type { EnvelopeRow } from '../common/db';
 import { deviceKey } from '../common/device-key';
-import { signerKey, type UnlockedAccount } from './account';
+import type { UnlockedAccount } from './account';
 import type { DirectoryUser } from './api';
-import { openEnvelopeBytes, sealEnvelope, type Recipient } from './crypto/envelope';
+import { sealEnvelope, type Recipient } from './crypto/envelope';
 import { displayFingerprint, keyId } from './crypto/fingerprint';
+import { ecdhRecipient, toWire, wrapGroupKeys } from './group-key-wrap';
 import { pinnedRecovery } from './recovery-key';
 import type { ServerContext } from './server-account';
 
@@ -19,7 +18,6 @@ import type { ServerContext } from './server-account';
  * Keys come from the server's directory; people compare fingerprints, and
  * the one they accepted is checked again right before anything is wrapped.
  */
-const ECDH = { name: 'ECDH', namedCurve: 'P-256' } as const;
 
 async function api(ctx: ServerContext, account: UnlockedAccount): Promise<ApiClient> {
   const session = await ctx.db.serverSessions.get(account.userId);
@@ -32,21 +30,16 @@ async function directory(client: ApiClient, username: string): Promise<Directory
     throw isVaultError(e, 'NotFound') ? new VaultError('UnknownUser', username) : e;
   });
   const spki = fromBase64(d.ecdhSpki);
-  let publicKey: CryptoKey;
-  try {
-    publicKey = await crypto.subtle.importKey('spki', spki, ECDH, true, []);
-  } catch {
+  const recipient = await ecdhRecipient(spki).catch(() => {
     throw new VaultError('Tampered', `the directory's key for ${d.username}`);
-  }
-  return { ...d, recipient: { publicKey, spki }, fingerprint: displayFingerprint(await keyId(spki)) };
+  });
+  return { ...d, recipient, fingerprint: displayFingerprint(await keyId(spki)) };
 }
 
 export async function lookupUser(ctx: ServerContext, account: UnlockedAccount, username: string): Promise<DirectoryUser> {
   const d = await directory(await api(ctx, account), username);
   return { userId: d.userId, username: d.username, fingerprint: d.fingerprint };
 }
-
-const wire = (e: Awaited<ReturnType<typeof sealEnvelope>>): EnvelopeWire => ({ group: e.group, epoch: e.epoch, kid: e.kid, envelope: e });
 
 /** Wraps the personal group's key of every epoch to `username` and registers them as a member. */
 export async function addSurrogate(ctx: ServerContext, account: UnlockedAccount, username: string, fingerprint: string): Promise<void> {
@@ -55,18 +48,7 @@ export async function addSurrogate(ctx: ServerContext, account: UnlockedAccount,
   if (target.userId === account.userId) throw new VaultError('InvalidArgument', 'you cannot be your own surrogate');
   if (target.fingerprint !== fingerprint) throw new VaultError('KeyChanged', target.username);
   const group = account.personalGroup;
-  const mine: EnvelopeRow[] = (await ctx.db.envelopes.where('kid').equals(account.ecdh.kid).toArray()).filter((r) => r.group === group);
-  const opener = { privateKey: account.ecdh.privateKey, spki: account.ecdh.spki };
-  const signer = { privateKey: account.ecdsa.privateKey, kid: account.ecdsa.kid };
-  const envelopes: EnvelopeWire[] = [];
-  for (const row of mine) {
-    const gdk = await openEnvelopeBytes(row.envelope, opener, await signerKey(row, account, account.userId));
-    try {
-      envelopes.push(wire(await sealEnvelope(gdk, group, row.epoch, target.recipient, signer)));
-    } finally {
-      gdk.fill(0);
-    }
-  }
+  const envelopes = await wrapGroupKeys(ctx, account, group, target.recipient);
   await client.send(`/groups/${group}/members`, { body: { username: target.username, envelopes } });
 }
 
@@ -98,7 +80,7 @@ export async function removeSurrogate(ctx: ServerContext, account: UnlockedAccou
   } finally {
     gdk.fill(0);
   }
-  await client.send(`/groups/${group}/members/${userId}/remove`, { body: { epoch, envelopes: sealed.map(wire) } });
+  await client.send(`/groups/${group}/members/${userId}/remove`, { body: { epoch, envelopes: sealed.map(toWire) } });
   const own = sealed[0]!;
   await ctx.db.transaction('rw', ctx.db.envelopes, ctx.db.groups, async () => {
     await ctx.db.envelopes.put({ group, epoch, kid: own.kid, envelope: own });
