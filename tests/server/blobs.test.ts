@@ -1,18 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BlobList, BlobStatus, MAX_CHUNK_BYTES } from '../../src/protocol/blobs';
-import { DB_KINDS, enrollUser, expectOk, startTestServer, type EnrolledUser, type TestServer } from './support/harness';
+import { DB_KINDS, expectOk, type EnrolledUser, type TestServer, serverWithUsers } from './support/harness';
 
 describe.each(DB_KINDS)('blobs (%s)', (kind) => {
   let s: TestServer;
   let ann: EnrolledUser;
   let ben: EnrolledUser;
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    ann = await enrollUser(s.app, 'ann');
-    ben = await enrollUser(s.app, 'ben');
+  serverWithUsers(kind, ['ann', 'ben'], (server, [a, b]) => {
+    [s, ann, ben] = [server, a!, b!];
   });
-  afterAll(async () => s?.close());
 
   const call = (u: EnrolledUser, method: 'GET' | 'PUT', path: string, body?: unknown, query?: Record<string, number>) =>
     u.device.inject(s.app, method, path, { token: u.token, body, query });

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountGroupsResponse } from '../../src/protocol/groups';
-import { DB_KINDS, change, enrollUser, expectOk, startTestServer, type EnrolledUser, type TestServer } from './support/harness';
+import { DB_KINDS, change, enrollUser, expectOk, startTestServer, type EnrolledUser, type TestServer, serverWithUsers } from './support/harness';
 
 const sha = (b64: string) => createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex');
 const b64 = (n: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('base64');
@@ -31,11 +31,9 @@ describe.each(DB_KINDS)('groups and surrogates (%s)', (kind) => {
     return new Set((res.json.changes as { group: string }[]).map((c) => c.group));
   };
 
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    [alice, bob, carol] = [await enrollUser(s.app, 'alice'), await enrollUser(s.app, 'bob'), await enrollUser(s.app, 'carol')];
+  serverWithUsers(kind, ['alice', 'bob', 'carol'], (server, [a, b, c]) => {
+    [s, alice, bob, carol] = [server, a!, b!, c!];
   });
-  afterAll(async () => s?.close());
 
   it('the key directory gives an enrolled user’s public keys, and 404 for anyone else', async () => {
     const res = await alice.device.inject(s.app, 'GET', '/directory/users/bob', { token: alice.token });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandStatement, PolicyStatement, SignedPolicy } from '../../src/protocol/policy';
-import { DB_KINDS, enrollUser, expectOk, startTestServer, type EnrolledUser, type TestServer } from './support/harness';
+import { CONSOLE_ORIGIN, DB_KINDS, expectOk, serverWithUsers, staffSessions, type EnrolledUser, type TestServer } from './support/harness';
 
-const ORIGIN = 'http://localhost:80';
+const ORIGIN = CONSOLE_ORIGIN;
 
 describe.each(DB_KINDS)('policies (%s)', (kind) => {
   let s: TestServer;
@@ -10,10 +10,6 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
   let support: string;
   let alice: EnrolledUser;
 
-  const login = async (username: string) => {
-    const res = await s.app.inject({ method: 'POST', url: '/api/v1/admin/login', headers: { origin: ORIGIN }, payload: { username, password: 'correct horse battery' } });
-    return String(res.headers['set-cookie']).split(';')[0]!;
-  };
   const as = (cookie: string, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
     s.app.inject({ method, url: `/api/v1${url}`, headers: { cookie, origin: ORIGIN }, ...(payload === undefined ? {} : { payload: payload as object }) });
   const policyOf = async (u: EnrolledUser) => {
@@ -22,15 +18,11 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     return SignedPolicy.parse(res.json);
   };
 
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    const token = (await s.app.services.admin.setupTokenIfNeeded())!;
-    await s.app.services.admin.setup({ token, username: 'root', password: 'correct horse battery' }, null);
-    await s.app.services.admin.createUser({ username: 'helpdesk', role: 'support', password: 'correct horse battery' }, { userId: null, name: 'test' });
-    [admin, support] = [await login('root'), await login('helpdesk')];
-    alice = await enrollUser(s.app, 'alice');
+  serverWithUsers(kind, ['alice'], async (server, [a]) => {
+    [s, alice] = [server, a!];
+    const staff = await staffSessions(s.app);
+    [admin, support] = [staff.admin!, staff.support];
   });
-  afterAll(async () => s?.close());
 
   it('a device with no policy gets an empty one, signed with the key its session pinned', async () => {
     const signed = await policyOf(alice);

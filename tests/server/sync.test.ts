@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PullResponse, PushResponse } from '../../src/protocol/sync';
 import { TestDevice } from './support/device';
-import { DB_KINDS, change, enrollUser, expectOk, startTestServer, type EnrolledUser, type TestServer } from './support/harness';
+import { DB_KINDS, change, expectOk, type EnrolledUser, type TestServer, serverWithUsers } from './support/harness';
 
 describe.each(DB_KINDS)('sync (%s)', (kind) => {
   let s: TestServer;
   let ann: EnrolledUser;
   let ben: EnrolledUser;
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    ann = await enrollUser(s.app, 'ann');
-    ben = await enrollUser(s.app, 'ben');
+  serverWithUsers(kind, ['ann', 'ben'], (server, [a, b]) => {
+    [s, ann, ben] = [server, a!, b!];
   });
-  afterAll(async () => s?.close());
 
   const push = (u: EnrolledUser, changes: unknown[], device = u.device, token = u.token) => device.inject(s.app, 'POST', '/sync/push', { token, body: { changes } });
   const pull = (u: EnrolledUser, query: Record<string, number> = {}, device = u.device, token = u.token) => device.inject(s.app, 'GET', '/sync/pull', { token, query });

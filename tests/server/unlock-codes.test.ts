@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyBundle } from '../../src/protocol/auth';
 import { UnlockCodesResponse, credentialsSignedText, type CredentialsUpdate } from '../../src/protocol/unlock-codes';
 import { TestDevice } from './support/device';
-import { DB_KINDS, enrollUser, expectOk, startTestServer, type EnrolledUser, type TestServer } from './support/harness';
+import { CONSOLE_ORIGIN, DB_KINDS, enrollUser, expectOk, serverWithUsers, staffSessions, startTestServer, type EnrolledUser, type TestServer } from './support/harness';
 
-const ORIGIN = 'http://localhost:80';
+const ORIGIN = CONSOLE_ORIGIN;
 const b64 = (n: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('base64');
 const wrap = () => ({ salt: b64(16), wrappedEcdh: b64(80), wrappedEcdsa: b64(80) });
 
@@ -22,11 +22,6 @@ describe.each(DB_KINDS)('unlock codes (%s)', (kind) => {
   let admin: string;
   let support: string;
 
-  async function consoleCookie(username: string): Promise<string> {
-    const res = await s.app.inject({ method: 'POST', url: '/api/v1/admin/login', headers: { origin: ORIGIN }, payload: { username, password: 'correct horse battery' } });
-    expectOk({ status: res.statusCode, json: undefined, body: res.rawPayload, headers: res.headers }, 200);
-    return String(res.headers['set-cookie']).split(';')[0]!;
-  }
   const reveal = (cookie: string | undefined, userId: string, reason = 'user called the help desk, ticket 42') =>
     s.app.inject({ method: 'POST', url: `/api/v1/admin/users/${userId}/unlock-code`, headers: { origin: ORIGIN, ...(cookie ? { cookie } : {}) }, payload: { reason } });
   const codesFor = async (u: EnrolledUser, device = u.device, token = u.token) => {
@@ -35,16 +30,11 @@ describe.each(DB_KINDS)('unlock codes (%s)', (kind) => {
     return UnlockCodesResponse.parse(res.json);
   };
 
-  beforeAll(async () => {
-    s = await startTestServer(kind);
-    const token = (await s.app.services.admin.setupTokenIfNeeded())!;
-    await s.app.services.admin.setup({ token, username: 'root', password: 'correct horse battery' }, null);
-    admin = await consoleCookie('root');
-    await s.app.services.admin.createUser({ username: 'helpdesk', role: 'support', password: 'correct horse battery' }, { userId: null, name: 'test' });
-    support = await consoleCookie('helpdesk');
-    alice = await enrollUser(s.app, 'alice');
+  serverWithUsers(kind, ['alice'], async (server, [a]) => {
+    [s, alice] = [server, a!];
+    const staff = await staffSessions(s.app);
+    [admin, support] = [staff.admin!, staff.support];
   });
-  afterAll(async () => s?.close());
 
   it('hands each device 8 codes of 140 bits once, stored only hashed and encrypted', async () => {
     const first = await codesFor(alice);
@@ -188,9 +178,7 @@ describe('unlock code reveal rate limit', () => {
   afterAll(async () => s?.close());
 
   it('answers 429 after the limit', async () => {
-    await s.app.services.admin.createUser({ username: 'helpdesk', role: 'support', password: 'correct horse battery' }, { userId: null, name: 'test' });
-    const login = await s.app.inject({ method: 'POST', url: '/api/v1/admin/login', headers: { origin: ORIGIN }, payload: { username: 'helpdesk', password: 'correct horse battery' } });
-    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const cookie = (await staffSessions(s.app)).support;
     const u = await enrollUser(s.app, 'carol');
     const codes = await u.device.inject(s.app, 'GET', '/account/unlock-codes', { token: u.token });
     await u.device.inject(s.app, 'POST', '/account/unlock-codes/ack', { token: u.token, body: { codes: codes.json.fresh.map((c: { id: string }) => ({ id: c.id, wrap: wrap() })) } });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { EnvelopeWire, KeyBundle, SessionResponse } from '../../../src/protocol/auth';
 import { buildApp } from '../../../server/app';
 import type { ServerConfig } from '../../../server/config';
@@ -117,4 +117,40 @@ export function expectOk(res: Answer, status: number): void {
 /** A change as a device would push it: opaque ciphertext bytes, base64. */
 export function change(group: string, recordId: string, baseSeq = 0, data = b64(64)) {
   return { changeId: randomUUID(), group, recordId, epoch: 1, baseSeq, data };
+}
+
+/** The password every staff user of these tests has. */
+export const STAFF_PASSWORD = 'correct horse battery';
+/** The Origin the console's pages send (inject addresses the server as localhost:80). */
+export const CONSOLE_ORIGIN = 'http://localhost:80';
+
+/** Signs a console user in; returns the session cookie ("name=value"). */
+export async function consoleCookie(app: FastifyInstance, username: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/admin/login', headers: { origin: CONSOLE_ORIGIN }, payload: { username, password: STAFF_PASSWORD } });
+  if (res.statusCode !== 200) throw new Error(`console login of ${username}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+  return String(res.headers['set-cookie']).split(';')[0]!;
+}
+
+/** Creates a support user "helpdesk" and, on a server with no admin yet, the first admin "root"; returns their signed-in cookies. */
+export async function staffSessions(app: FastifyInstance): Promise<{ admin: string | null; support: string }> {
+  let admin: string | null = null;
+  const token = await app.services.admin.setupTokenIfNeeded();
+  if (token) {
+    await app.services.admin.setup({ token, username: 'root', password: STAFF_PASSWORD }, null);
+    admin = await consoleCookie(app, 'root');
+  }
+  await app.services.admin.createUser({ username: 'helpdesk', role: 'support', password: STAFF_PASSWORD }, { userId: null, name: 'test' });
+  return { admin, support: await consoleCookie(app, 'helpdesk') };
+}
+
+/** Registers beforeAll/afterAll: a server of `kind` with `usernames` enrolled, each from a device of their own, handed to `ready`. */
+export function serverWithUsers(kind: DbKind, usernames: string[], ready: (s: TestServer, users: EnrolledUser[]) => void | Promise<void>): void {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(kind);
+    const users: EnrolledUser[] = [];
+    for (const name of usernames) users.push(await enrollUser(server.app, name));
+    await ready(server, users);
+  });
+  afterAll(async () => server?.close());
 }
