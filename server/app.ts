@@ -16,6 +16,7 @@ import { blobRoutes } from './routes/blobs';
 import { enrollRoutes } from './routes/enroll';
 import { groupRoutes } from './routes/groups';
 import { policyRoutes } from './routes/policies';
+import { pushRoutes } from './routes/push';
 import { healthRoutes } from './routes/health';
 import { setupPageRoutes } from './routes/setup-page';
 import { syncRoutes } from './routes/sync';
@@ -27,6 +28,7 @@ import { GroupService } from './services/groups';
 import { CommandService } from './services/commands';
 import { PolicyService } from './services/policies';
 import { PolicySigner } from './services/policy-signer';
+import { PushService } from './services/web-push';
 import { loadServerSecret } from './services/server-secret';
 import { SyncService } from './services/sync';
 import { UnlockCodeService } from './services/unlock-codes';
@@ -44,6 +46,7 @@ export interface Services {
   groups: GroupService;
   policies: PolicyService;
   commands: CommandService;
+  push: PushService;
 }
 
 declare module 'fastify' {
@@ -75,6 +78,7 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
 
   const publicOrigin = config.publicUrl ? new URL(config.publicUrl).origin : undefined;
   const signer = new PolicySigner(secret);
+  const push = new PushService(dbh, secret, config.push, app.log);
   app.decorate('services', {
     config,
     dbh,
@@ -85,7 +89,8 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
     admin: new AdminService(dbh, config),
     unlockCodes: new UnlockCodeService(dbh, config, secret, signer.publicKey),
     policies: new PolicyService(dbh, signer),
-    commands: new CommandService(dbh, signer),
+    push,
+    commands: new CommandService(dbh, signer, push),
     groups: new GroupService(dbh, config.recoveryPublicKey),
   } satisfies Services);
 
@@ -105,6 +110,7 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
       await api.register(accountRoutes);
       await api.register(groupRoutes);
       await api.register(policyRoutes);
+      await api.register(pushRoutes);
       await api.register(blobRoutes);
       await api.register(adminRoutes);
     },

@@ -44,6 +44,8 @@ export interface ServerConfig {
    * recipient of every group key they own (README: the trade-off).
    */
   recoveryPublicKey?: string | undefined;
+  /** Web Push: the contact push services see (RFC 8292), and whether http:// endpoints are accepted (tests only). */
+  push: { subject: string; allowHttp: boolean };
   /** Trust X-Forwarded-* from a reverse proxy (for client IPs and https). */
   trustProxy: boolean;
   logLevel: string;
@@ -74,7 +76,8 @@ export const CONFIG_HELP = `Options (flag, or environment variable):
   --trust-proxy       TRUST_PROXY=1  behind a reverse proxy: trust X-Forwarded-*
   --log-level L       LOG_LEVEL      pino level (default info)
                       FV_SERVER_SECRET  server secret (all processes of one deployment share it)
-                      FV_RECOVERY_PUBLIC_KEY  optional organisation recovery key (ECDH P-256 SPKI, base64)`;
+                      FV_RECOVERY_PUBLIC_KEY  optional organisation recovery key (ECDH P-256 SPKI, base64)
+                      FV_PUSH_CONTACT   mailto: or https: contact for Web Push services (default PUBLIC_URL if https)`;
 
 /**
  * Parses flags (argv without node and script) and env. Returns the config
@@ -114,6 +117,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         // Revealing a code is escrow use: a handful an hour is plenty for a support desk.
         reveal: { max: Number(env.FV_RATE_LIMIT_REVEAL ?? 10), windowMs: 3600_000 },
       },
+      push: { subject: pushContact(env.FV_PUSH_CONTACT, publicUrl), allowHttp: env.FV_PUSH_ALLOW_HTTP === '1' },
       trustProxy: values['trust-proxy'] ?? /^(1|true|yes)$/i.test(env.TRUST_PROXY ?? ''),
       logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
     },
@@ -123,6 +127,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 /** The origin people open: PUBLIC_URL, else localhost on the configured port. */
 export function publicOrigin(config: ServerConfig, port = config.port): string {
   return config.publicUrl ?? `http://localhost:${port}`;
+}
+
+/** The VAPID contact: FV_PUSH_CONTACT, else an https PUBLIC_URL, else a placeholder push services accept. */
+function pushContact(contact: string | undefined, publicUrl: string | undefined): string {
+  if (contact) {
+    if (!/^(mailto:|https:\/\/)/.test(contact)) throw new TypeError('"FV_PUSH_CONTACT" expected a mailto: or https:// URL');
+    return contact;
+  }
+  return publicUrl?.startsWith('https://') ? publicUrl : 'mailto:admin@fieldvault.invalid';
 }
 
 /** Checks FV_RECOVERY_PUBLIC_KEY is a P-256 public key in SPKI form; undefined when unset. */

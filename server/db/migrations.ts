@@ -250,6 +250,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('commands_device').on('commands').columns(['device_id', 'acked_at']).execute();
       },
     },
+    '0006_push_subscriptions': {
+      async up(db: Kysely<unknown>) {
+        // One Web Push subscription per device (its service worker's), null when it has none.
+        await db.schema.alterTable('devices').addColumn('push_endpoint', 'text').execute();
+        await db.schema.alterTable('devices').addColumn('push_p256dh', 'text').execute();
+        await db.schema.alterTable('devices').addColumn('push_auth', 'text').execute();
+      },
+    },
   };
 }
 

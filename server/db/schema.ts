@@ -79,6 +79,10 @@ export interface DevicesTable {
   last_sync_at: number | null;
   /** Device group (policies, bulk commands); null = none. */
   group_id?: string | null;
+  /** Web Push subscription of the device's service worker (all three or none). */
+  push_endpoint?: string | null;
+  push_p256dh?: string | null;
+  push_auth?: string | null;
 }
 
 export interface SessionsTable {

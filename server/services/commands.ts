@@ -10,6 +10,7 @@ import type { CommandsTable } from '../db/schema';
 import { notFound } from '../errors';
 import type { Actor } from './admin';
 import type { PolicySigner } from './policy-signer';
+import type { PushService } from './web-push';
 import type { DeviceAuth } from './sync';
 
 /**
@@ -25,6 +26,7 @@ export class CommandService {
   constructor(
     private readonly dbh: DatabaseHandle,
     private readonly signer: PolicySigner,
+    private readonly push: PushService,
   ) {}
 
   async send(target: { deviceId: string } | { groupId: string }, kind: CommandKind, actor: Actor, now = Date.now()): Promise<string[]> {
@@ -41,6 +43,8 @@ export class CommandService {
       await insertCommands(trx, rows);
       for (const r of rows) await writeAudit(trx, { actorUserId: actor.userId, actor: actor.name, action: `device.${kind}`, target: r.device_id, ip: actor.ip ?? null, detail: { command: r.id } }, now);
     });
+    // Wakes the devices now where they allow it; the rest fetch the command at their next contact.
+    void this.push.wake(devices);
     return rows.map((r) => r.id);
   }
 

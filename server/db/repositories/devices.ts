@@ -38,3 +38,31 @@ export async function touchDevice(db: Db, id: string, userId: string, now: numbe
 /** Devices a user was last active on, most recent first. */
 export const devicesOfUser = (db: Db, userId: string): Promise<DevicesTable[]> =>
   db.selectFrom('devices').selectAll().where('last_user_id', '=', userId).orderBy('last_seen_at', 'desc').execute();
+
+export interface PushTarget {
+  deviceId: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+}
+
+/** Stores (or, with null, drops) a device's push subscription. */
+export async function setPushSubscription(db: Db, deviceId: string, sub: Omit<PushTarget, 'deviceId'> | null): Promise<void> {
+  await db
+    .updateTable('devices')
+    .set({ push_endpoint: sub?.endpoint ?? null, push_p256dh: sub?.p256dh ?? null, push_auth: sub?.auth ?? null })
+    .where('id', '=', deviceId)
+    .execute();
+}
+
+/** The push subscriptions of these devices (those that have one). */
+export async function pushTargets(db: Db, deviceIds: string[]): Promise<PushTarget[]> {
+  if (!deviceIds.length) return [];
+  const rows = await db
+    .selectFrom('devices')
+    .select(['id', 'push_endpoint', 'push_p256dh', 'push_auth'])
+    .where('id', 'in', deviceIds)
+    .where('push_endpoint', 'is not', null)
+    .execute();
+  return rows.map((r) => ({ deviceId: r.id, endpoint: r.push_endpoint!, p256dh: r.push_p256dh!, auth: r.push_auth! }));
+}
