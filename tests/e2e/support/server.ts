@@ -40,7 +40,7 @@ export async function testServer(opts: { databaseUrl?: string; distDir?: string;
     LOG_LEVEL: 'warn',
     ...opts.env,
   };
-  const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', opts.distDir ?? join(ROOT, 'dist')];
+  const args = ['--port', String(port), '--data-dir', dataDir, '--dist-dir', opts.distDir ?? process.env.FV_E2E_DIST ?? join(ROOT, 'dist')];
   let proc: ChildProcess | null = null;
 
   const server: TestServer = {
