@@ -36,6 +36,16 @@ async function setUserPolicy(server: TestServer, username: string, policy: unkno
   expect((await admin.call('PUT', `/admin/users/${await admin.userId(username)}/policy`, { policy })).status).toBe(204);
 }
 
+/** Reopens the app (which syncs) and logs in until the device lets the user in again. */
+async function logInOnceAdmitted(page: Page, username: string) {
+  await expect(async () => {
+    await page.reload();
+    await page.waitForTimeout(500);
+    await logIn(page, username, PASSWORD);
+    await expect(page.getByRole('button', { name: 'Lock', exact: true })).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
+}
+
 async function syncNow(page: Page) {
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('button', { name: 'Sync now' }).click();
@@ -64,12 +74,7 @@ test.describe('policies and commands', () => {
 
     // The admin lifts it; the app syncs when it is opened again, and the login goes through.
     await setUserPolicy(server, 'paula', null);
-    await expect(async () => {
-      await page.reload();
-      await page.waitForTimeout(500);
-      await logIn(page, 'paula', PASSWORD);
-      await expect(page.getByRole('button', { name: 'Lock', exact: true })).toBeVisible({ timeout: 3_000 });
-    }).toPass({ timeout: 60_000 });
+    await logInOnceAdmitted(page, 'paula');
   });
 
   test('lock reaches the device at its next sync; unlock lets the user back in', async () => {
@@ -85,13 +90,43 @@ test.describe('policies and commands', () => {
     await expect(page.getByRole('alert')).toHaveText('An administrator has locked this app on this device.');
 
     await admin.command('unlock');
-    await expect(async () => {
-      await page.reload(); // opening the app syncs
-      await page.waitForTimeout(500);
-      await logIn(page, 'cora', PASSWORD);
-      await expect(page.getByRole('button', { name: 'Lock', exact: true })).toBeVisible({ timeout: 3_000 });
-    }).toPass({ timeout: 60_000 });
+    await logInOnceAdmitted(page, 'cora');
     expect((await admin.device()).state).toBe('active');
+  });
+
+  test('Web Push wakes the service worker with no tab open: a garbled push is ignored and logged, a real one carries out the lock', async () => {
+    const admin = await adminApi(server);
+    // The push service is out of reach here, so the push is delivered the way DevTools does it.
+    const cdp = await page.context().newCDPSession(page);
+    const registration = new Promise<string>((resolve) =>
+      cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: { registrationId: string; scopeURL: string }[] }) => {
+        const r = e.registrations.find((x) => x.scopeURL.startsWith(server.url));
+        if (r) resolve(r.registrationId);
+      }),
+    );
+    await cdp.send('ServiceWorker.enable');
+    const registrationId = await registration;
+    const worker = page.context().serviceWorkers().find((w) => w.url().startsWith(server.url))!;
+    const logged: string[] = [];
+    worker.on('console', (m) => logged.push(m.text()));
+    const deliver = (data: string) => cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId, data });
+
+    await page.goto('about:blank'); // no page of the app is open from here on
+    await admin.command('lock');
+    await deliver('{"v":1,"type":"wipe-everything"}');
+    await expect.poll(() => logged.join('\n')).toContain('ignored a push message');
+    await page.waitForTimeout(1_000);
+    expect((await admin.device()).state).toBe('lock pending');
+
+    await deliver(JSON.stringify({ v: 1, type: 'sync' }));
+    await expect.poll(async () => (await admin.device()).state, { timeout: 30_000 }).toBe('locked');
+    await page.goto(server.url);
+    await logIn(page, 'cora', PASSWORD);
+    await expect(page.getByRole('alert')).toHaveText('An administrator has locked this app on this device.');
+    await cdp.detach();
+
+    await admin.command('unlock');
+    await logInOnceAdmitted(page, 'cora');
   });
 
   test('wipe: keys and every store of the app are gone, and the console says so', async () => {

@@ -7,6 +7,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { SYNC_NOW, SYNC_TAG_ONE_OFF, SYNC_TAG_PERIODIC } from '../common/sync-triggers';
+import { isSyncPush } from './push';
 import { syncNow } from './sync';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] };
@@ -21,7 +22,7 @@ interface SyncEvent extends ExtendableEvent {
   readonly tag: string;
 }
 
-const sync = () => syncNow(self.location.origin);
+const sync = (wait = false) => syncNow(self.location.origin, { pushManager: self.registration.pushManager, wait });
 
 self.addEventListener('message', (event) => {
   const type = (event.data as { type?: string } | null)?.type;
@@ -41,4 +42,16 @@ self.addEventListener('sync', (event) => {
 self.addEventListener('periodicsync', (event) => {
   const e = event as SyncEvent;
   if (e.tag === SYNC_TAG_PERIODIC) e.waitUntil(sync());
+});
+
+// Web Push: the server wakes this worker when an admin command waits (lock, wipe, …), even with no tab open.
+self.addEventListener('push', (event) => {
+  if (!isSyncPush(event.data)) return;
+  event.waitUntil(
+    sync(true).then(async () => {
+      // Browsers expect a visible notification per push; it says nothing about the data.
+      if (Notification.permission === 'granted')
+        await self.registration.showNotification('FieldVault', { body: 'Your organisation sent an instruction to this device.', tag: 'fv-command', silent: true });
+    }),
+  );
 });

@@ -10,6 +10,7 @@ import { checkPolicy, wipeIfDue } from '../common/policy-gate';
 import { fetchPolicy } from '../common/policy-store';
 import { finishPendingWipe } from '../common/wipe';
 import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
+import { keepPushSubscription } from './push';
 
 /**
  * Background sync without any key (DESIGN §6): pushes outbox ciphertext,
@@ -28,12 +29,17 @@ export interface SyncReport {
 let db: VaultDb | undefined;
 const database = () => (db ??= openVaultDb());
 
-/** Runs one sync unless one is already running in this origin (any tab or this worker). */
-export async function syncNow(origin: string): Promise<SyncReport | null> {
-  return navigator.locks.request('fv:sync', { ifAvailable: true }, async (lock) => (lock ? runSync(database(), origin) : null));
+/**
+ * Runs one sync unless one is already running in this origin (any tab or
+ * this worker). `wait` queues behind a running one instead: a push must
+ * not be lost to a sync that began before its command was queued.
+ */
+export async function syncNow(origin: string, opts: { pushManager?: PushManager; wait?: boolean } = {}): Promise<SyncReport | null> {
+  return navigator.locks.request('fv:sync', { ifAvailable: !opts.wait }, async (lock) => (lock ? runSync(database(), origin, opts.pushManager) : null));
 }
 
-export async function runSync(db: VaultDb, origin: string): Promise<SyncReport> {
+/** `pushManager`: the service worker's, to keep this device's push subscription registered. */
+export async function runSync(db: VaultDb, origin: string, pushManager?: PushManager): Promise<SyncReport> {
   const report: SyncReport = { pushed: 0, pulled: 0, blobsUp: 0, blobsDown: 0, error: null };
   if (await finishPendingWipe(db)) return wiped(report);
   const device = await loadDeviceKey(db);
@@ -63,6 +69,8 @@ export async function runSync(db: VaultDb, origin: string): Promise<SyncReport> 
     await step(async () => ((outcome = await runCommands(db, api, s)), 0), 'pulled');
     if (outcome.wiped) return wiped(report);
     if (outcome.changed) announce({ type: 'commanded' });
+    // One subscription per device: kept up with the first session (any session may register it).
+    if (pushManager && s === sessions[0]) await keepPushSubscription(pushManager, api).catch((e: unknown) => console.info('FieldVault: push subscription not kept', e));
   }
   if (sessions.length) {
     await updateStatus(db, { ...(report.error ? {} : { lastSync: Date.now() }), lastError: report.error });

@@ -5,6 +5,7 @@ import { entityType } from '../../domain/entity-types';
 import type { StorageStats } from '../../../workers/vault/api';
 import { isVaultError } from '../../lib/errors';
 import { Field, describedBy } from '../components/Field';
+import { PushPanel } from '../components/PushPanel';
 import { SurrogatesPanel } from '../components/Surrogates';
 import { SyncPanel } from '../components/SyncBadge';
 import { describeError } from '../errors';
@@ -27,6 +28,7 @@ export function Settings() {
         Lock now
       </button>
       <SyncPanel />
+      <PushPanel />
       <SurrogatesPanel />
       <StoragePanel />
       <PasswordForm />
