@@ -5,8 +5,8 @@ import { VitePWA } from 'vite-plugin-pwa';
 
 /**
  * One build for the whole client: the field app (index.html), its vault
- * worker (bundled from `new Worker(new URL(...))`), the support page
- * (support.html, served at /support) and the service worker
+ * worker (bundled from `new Worker(new URL(...))`), the admin and support
+ * console (admin.html, served at /admin) and the service worker
  * (workers/sw/sw.ts, built by vite-plugin-pwa with the precache manifest
  * injected).
  */
@@ -24,8 +24,8 @@ export default defineConfig({
     rolldownOptions: {
       input: {
         main: fileURLToPath(new URL('./index.html', import.meta.url)),
-        // Its entry chunk is assets/fv-support-<hash>.js (kept out of the precache below).
-        'fv-support': fileURLToPath(new URL('./support.html', import.meta.url)),
+        // Its entry chunk is assets/fv-console-<hash>.js (kept out of the precache below).
+        'fv-console': fileURLToPath(new URL('./admin.html', import.meta.url)),
       },
     },
   },
@@ -55,8 +55,8 @@ export default defineConfig({
       },
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
-        // The support page is online only and not for field devices.
-        globIgnores: ['support.html', 'assets/fv-support-*'],
+        // The console is online only and not for field devices.
+        globIgnores: ['admin.html', 'assets/fv-console-*'],
         // The vault worker bundle carries zod and dexie; allow it in the precache.
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
       },

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
  * revalidated on every load (`no-cache`) so updates reach devices; hashed
  * bundles under /assets/ are immutable. Unknown non-API paths fall back to
  * index.html (the app routes in the fragment, but deep links still work);
- * /support is the support page.
+ * /admin is the admin and support console (/support redirects there).
  */
 export async function registerStatic(app: FastifyInstance, root: string): Promise<void> {
   await app.register(fastifyStatic, {
@@ -26,8 +26,10 @@ export async function registerStatic(app: FastifyInstance, root: string): Promis
       }
     },
   });
-  // The support page (support.html, a second entry of the same build): online only, revalidated like the app's HTML.
-  app.get('/support', async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('support.html'));
+  // The admin and support console (admin.html, a second entry of the same build): online only, revalidated like the app's HTML.
+  app.get('/admin', async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('admin.html'));
+  // The support page became the console; old links and bookmarks still land there.
+  app.get('/support', async (_request, reply) => reply.redirect('/admin', 302));
 }
 
 /** Whether a 404 should get the app shell instead: a GET for a page, not for the API or a file. */

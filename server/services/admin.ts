@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import { Policy } from '../../src/domain/policy';
 import type { CreateUserResponse, UserDetailResponse, UserSummary } from '../../src/protocol/admin';
 import type { ServerConfig } from '../config';
 import type { DatabaseHandle } from '../db/database';
@@ -142,8 +143,11 @@ export class AdminService {
     const user = await findUserById(this.dbh.db, id);
     if (!user) throw notFound('That user');
     const devices = await devicesOfUser(this.dbh.db, id);
+    // The user's own policy, for the console's editor; one that no longer validates (a newer rule set) shows as none, as it applies.
+    const policy = user.policy ? Policy.safeParse(JSON.parse(user.policy)) : null;
     return {
       user: summary(user),
+      policy: policy?.success ? policy.data : null,
       devices: devices.map((d) => ({
         id: d.id,
         model: d.model,

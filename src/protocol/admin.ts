@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Policy } from '../domain/policy';
 import { Username, Uuid } from './common';
 
 /** Admin API used by the CLI now and by the console later (issue 5). */
@@ -12,7 +13,7 @@ export const AdminSetupRequest = z.object({ token: z.string().min(20).max(200), 
 export const AdminSetupResponse = z.object({ userId: Uuid, username: Username });
 
 /** POST /admin/login — sets an HttpOnly, SameSite=Strict session cookie. POST /admin/logout clears it. */
-export const AdminLoginRequest = z.object({ username: Username, password: z.string().min(1).max(200) });
+export const AdminLoginRequest = z.object({ username: Username, password: z.string().min(1).max(200), totp: z.string().regex(/^\d{6}$/).optional() });
 export const AdminSessionResponse = z.object({ userId: Uuid, username: Username, role: Role });
 export type AdminSessionResponse = z.infer<typeof AdminSessionResponse>;
 
@@ -51,6 +52,7 @@ export const DeviceSummary = z.object({
   lastSeenAt: z.string(),
   lastSyncAt: z.string().nullable(),
 });
-export const UserDetailResponse = z.object({ user: UserSummary, devices: z.array(DeviceSummary) });
+/** `policy` is the user's own (not merged with a device group's); null when none is set. */
+export const UserDetailResponse = z.object({ user: UserSummary, devices: z.array(DeviceSummary), policy: Policy.nullable() });
 export type UserDetailResponse = z.infer<typeof UserDetailResponse>;
 export const UserIdParams = z.object({ id: Uuid });

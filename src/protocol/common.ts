@@ -47,6 +47,8 @@ export type EcPublicJwk = z.infer<typeof EcPublicJwk>;
 export const ApiErrorCode = z.enum([
   'BadRequest',
   'Unauthorized',
+  /** Console sign-in: this account also needs its 6-digit authenticator code (`totp`). */
+  'TotpRequired',
   'Forbidden',
   'NotFound',
   'Conflict',
