@@ -86,7 +86,7 @@ export async function buildApp(config: ServerConfig, opts: { logStream?: { write
     accounts: new AccountService(dbh, config, secret, signer.publicKey),
     sync: new SyncService(dbh),
     blobs: new BlobService(dbh),
-    admin: new AdminService(dbh, config),
+    admin: new AdminService(dbh, config, secret),
     unlockCodes: new UnlockCodeService(dbh, config, secret, signer.publicKey),
     policies: new PolicyService(dbh, signer),
     push,

@@ -5,6 +5,7 @@ import { CONFIG_HELP, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { ApiHttpError } from './errors';
 import { AdminService } from './services/admin';
+import { loadServerSecret } from './services/server-secret';
 
 /**
  * Admin CLI: talks to the database directly with the server's own config
@@ -12,15 +13,21 @@ import { AdminService } from './services/admin';
  *
  *   npm run admin -- create-user <username> [--role user|support|admin]
  *   npm run admin -- new-code <username>
+ *   npm run admin -- totp-enable <username>   (support and admin users)
+ *   npm run admin -- totp-disable <username>
  *
- * Each prints the enrollment code (groups of five) and link, once; they are
- * stored only as a hash. Actions are audited with actor "cli". A support or
+ * The first two print the enrollment code (groups of five) and link, once;
+ * they are stored only as a hash. totp-enable prints the authenticator
+ * secret and its otpauth:// URI, once. Actions are audited with actor "cli". A support or
  * admin user gets a console password from FV_CONSOLE_PASSWORD (an
  * environment variable, so it stays out of the shell history and `ps`).
  */
+const COMMANDS = ['create-user', 'new-code', 'totp-enable', 'totp-disable'] as const;
 const USAGE = `Usage:
   npm run admin -- create-user <username> [--role user|support|admin]
   npm run admin -- new-code <username>
+  npm run admin -- totp-enable <username>    authenticator codes at console sign-in
+  npm run admin -- totp-disable <username>
 Set FV_CONSOLE_PASSWORD (12+ characters) to give a support or admin user a console password.
 ${CONFIG_HELP}`;
 
@@ -31,7 +38,7 @@ async function main(): Promise<number> {
   const role = roleAt >= 0 ? argv.splice(roleAt, 2)[1] : 'user';
   const { config, positionals } = loadConfig(argv);
   const [command, name] = positionals;
-  if ((command !== 'create-user' && command !== 'new-code') || !name) {
+  if (!COMMANDS.includes(command as (typeof COMMANDS)[number]) || !name) {
     process.stderr.write(USAGE + '\n');
     return 2;
   }
@@ -48,8 +55,18 @@ async function main(): Promise<number> {
   }
   const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 1 });
   try {
-    const admin = new AdminService(dbh, config);
+    const admin = new AdminService(dbh, config, loadServerSecret(config.serverSecret, config.dataDir).secret);
     const actor = { userId: null, name: 'cli' };
+    if (command === 'totp-enable') {
+      const t = await admin.enableTotp(username.data, actor);
+      process.stdout.write(`Authenticator secret for ${username.data}: ${t.secret}\nOr open/scan: ${t.uri}\n`);
+      return 0;
+    }
+    if (command === 'totp-disable') {
+      await admin.disableTotp(username.data, actor);
+      process.stdout.write(`Authenticator codes are no longer asked of ${username.data}.\n`);
+      return 0;
+    }
     const r = command === 'create-user' ? await admin.createUser({ username: username.data, role: parsedRole.data, password }, actor) : await admin.newEnrollmentCode(username.data, actor);
     process.stdout.write(`User:            ${r.username} (${r.userId})\nEnrollment code: ${r.enrollmentCode}\nExpires:         ${r.expiresAt}\nLink:            ${r.enrollmentLink}\n`);
     return 0;

@@ -258,6 +258,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('devices').addColumn('push_auth', 'text').execute();
       },
     },
+    '0007_console_totp': {
+      async up(db: Kysely<unknown>) {
+        // Optional second factor of console sign-in: the TOTP secret sealed under the server secret, and the last step used (no replay).
+        await db.schema.alterTable('users').addColumn('totp_sealed', 'text').execute();
+        await db.schema.alterTable('users').addColumn('totp_last_step', 'bigint').execute();
+      },
+    },
   };
 }
 

@@ -21,6 +21,10 @@ export interface UsersTable {
   password_hash: string | null;
   /** Signing time of the last accepted credentials update: older ones are replays. */
   credentials_at?: number | null;
+  /** Console TOTP secret, sealed under the server secret (services/secrets.ts seal); null = no second factor. */
+  totp_sealed?: string | null;
+  /** The TOTP step of the last code accepted: a code works once. */
+  totp_last_step?: number | null;
   /** This user's own policy (Policy JSON); null = none. */
   policy?: string | null;
 }

@@ -34,7 +34,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const origin = request.headers.origin;
     if (origin !== undefined && !equalsConstantTime(origin, expectedOrigin(app, request))) throw forbidden('The request did not come from this server’s own pages.');
     const body = parseOr400(AdminLoginRequest, request.body, 'body');
-    const { token, user } = await admin.login(body.username, body.password, request.ip);
+    const { token, user } = await admin.login(body.username, body.password, request.ip, body.totp);
     const secure = isSecure(app, request);
     reply.header('set-cookie', sessionCookie(adminCookieName(secure), token, ADMIN_SESSION_TTL_MS / 1000, secure));
     return answer(AdminSessionResponse, { userId: user.id, username: user.username, role: user.role });

@@ -8,9 +8,10 @@ import { deleteAdminSession, findAdminSession, insertAdminSession, insertSetupTo
 import { writeAudit } from '../db/repositories/audit';
 import { insertCode, retireCodes } from '../db/repositories/enrollment-codes';
 import { devicesOfUser } from '../db/repositories/devices';
-import { adminExists, findUserById, findUserByUsername, insertUser, searchUsers, type UserRow } from '../db/repositories/users';
+import { adminExists, findUserById, findUserByUsername, insertUser, searchUsers, setTotp, spendTotpStep, type UserRow } from '../db/repositories/users';
 import { ApiHttpError, MESSAGES, conflict, notFound, unauthorized } from '../errors';
-import { groupCode, newEnrollmentCode, newToken, sha256Hex, slowHash, verifySlowHash } from './secrets';
+import { groupCode, hmac, newEnrollmentCode, newToken, seal, sha256Hex, slowHash, unseal, verifySlowHash } from './secrets';
+import { base32, newTotpSecret, otpauthUri, verifyTotp } from './totp';
 
 /**
  * Administration: first-admin setup, console sign-in, creating users with
@@ -34,6 +35,9 @@ export interface Actor {
   origin?: string | undefined;
 }
 
+/** Binds a sealed TOTP secret to its user: it cannot be copied to another row. */
+const totpAad = (userId: string) => `fv1/totp|${userId}`;
+
 export interface ConsoleUser {
   id: string;
   username: string;
@@ -41,10 +45,15 @@ export interface ConsoleUser {
 }
 
 export class AdminService {
+  private readonly totpKey: Buffer;
+
   constructor(
     private readonly dbh: DatabaseHandle,
     private readonly config: ServerConfig,
-  ) {}
+    secret: Buffer,
+  ) {
+    this.totpKey = hmac(secret, 'totp-key', '');
+  }
 
   /**
    * While no admin exists, makes a one-time setup token (stored hashed,
@@ -82,18 +91,53 @@ export class AdminService {
    * field user, wrong password) is the same 401 after the same scrypt work.
    * Returns the cookie token (stored hashed).
    */
-  async login(username: string, password: string, ip: string | null, now = Date.now()): Promise<{ token: string; user: ConsoleUser }> {
+  async login(username: string, password: string, ip: string | null, totp?: string, now = Date.now()): Promise<{ token: string; user: ConsoleUser }> {
     const user = await findUserByUsername(this.dbh.db, username);
     const staff = user && user.role !== 'user' ? user : undefined;
     const ok = await verifySlowHash(password, staff?.password_hash, this.config.passwordScrypt);
+    const failed = async (detail?: Record<string, unknown>) => {
+      await writeAudit(this.dbh.db, { actorUserId: null, actor: username, action: 'admin.login.failed', target: username, ip, detail }, now);
+    };
     if (!ok || !staff) {
-      await writeAudit(this.dbh.db, { actorUserId: null, actor: username, action: 'admin.login.failed', target: username, ip }, now);
+      await failed();
       throw unauthorized(MESSAGES.wrongLogin);
+    }
+    if (staff.totp_sealed) {
+      if (totp === undefined) throw new ApiHttpError(401, 'TotpRequired', 'Enter the 6-digit code from your authenticator app.');
+      const secret = unseal(this.totpKey, totpAad(staff.id), staff.totp_sealed);
+      if (secret === null) throw new ApiHttpError(500, 'ServerError', 'The authenticator secret could not be read; was the server secret changed?');
+      const last = staff.totp_last_step == null ? null : Number(staff.totp_last_step);
+      const step = verifyTotp(Buffer.from(secret, 'base64'), totp, now, last);
+      if (step === null || !(await spendTotpStep(this.dbh.db, staff.id, step))) {
+        await failed({ factor: 'totp' });
+        throw new ApiHttpError(401, 'TotpRequired', 'That authenticator code is not right, or it was used already. Enter the current one.');
+      }
     }
     const token = newToken();
     await insertAdminSession(this.dbh.db, { token_hash: sha256Hex(token), user_id: staff.id, created_at: now, expires_at: now + ADMIN_SESSION_TTL_MS });
     await writeAudit(this.dbh.db, { actorUserId: staff.id, actor: staff.username, action: 'admin.login', target: staff.username, ip }, now);
     return { token, user: { id: staff.id, username: staff.username, role: staff.role } };
+  }
+
+  /**
+   * Turns on the authenticator (TOTP) second factor for a support or admin
+   * user; returns what their app takes, shown once. Turning it on again
+   * replaces the secret (a lost phone).
+   */
+  async enableTotp(username: string, actor: Actor, now = Date.now()): Promise<{ uri: string; secret: string }> {
+    const user = await findUserByUsername(this.dbh.db, username);
+    if (!user || user.role === 'user') throw notFound('That support or admin user');
+    const secret = newTotpSecret();
+    await setTotp(this.dbh.db, user.id, seal(this.totpKey, totpAad(user.id), secret.toString('base64')));
+    await writeAudit(this.dbh.db, { actorUserId: actor.userId, actor: actor.name, action: 'admin.totp.enable', target: user.username, ip: actor.ip ?? null }, now);
+    return { uri: otpauthUri('FieldVault', user.username, secret), secret: base32(secret) };
+  }
+
+  async disableTotp(username: string, actor: Actor, now = Date.now()): Promise<void> {
+    const user = await findUserByUsername(this.dbh.db, username);
+    if (!user || user.role === 'user') throw notFound('That support or admin user');
+    await setTotp(this.dbh.db, user.id, null);
+    await writeAudit(this.dbh.db, { actorUserId: actor.userId, actor: actor.name, action: 'admin.totp.disable', target: user.username, ip: actor.ip ?? null }, now);
   }
 
   async session(token: string, now = Date.now()): Promise<ConsoleUser | undefined> {

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto';
 import type { ScryptParams } from '../config';
 
 /**
@@ -56,6 +56,28 @@ export function equalsConstantTime(a: string, b: string): boolean {
 
 /** HMAC-SHA256 under the server secret, for values that must be stable but unguessable (fake prelogin salts). */
 export const hmac = (key: Buffer, label: string, value: string): Buffer => createHmac('sha256', key).update(`${label}\0${value}`).digest();
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** AES-256-GCM under a key derived from the server secret, bound to `aad` (what the value belongs to): base64 of IV ‖ ciphertext ‖ tag. */
+export function seal(key: Buffer, aad: string, text: string): string {
+  const iv = randomBytes(IV_BYTES);
+  const c = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(aad));
+  return Buffer.concat([iv, c.update(text, 'utf8'), c.final(), c.getAuthTag()]).toString('base64');
+}
+
+/** The text seal() sealed, or null if the key (server secret) changed or the value was altered or moved. */
+export function unseal(key: Buffer, aad: string, sealed: string): string | null {
+  const buf = Buffer.from(sealed, 'base64');
+  try {
+    const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, IV_BYTES)).setAAD(Buffer.from(aad));
+    d.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
+    return Buffer.concat([d.update(buf.subarray(IV_BYTES, buf.length - TAG_BYTES)), d.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}
 
 export const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** Characters in an enrollment code: 25 × 5 bits = 125 bits. */

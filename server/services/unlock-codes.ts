@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
+import { createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
 import type { z } from 'zod';
 import type { KeyBundle } from '../../src/protocol/auth';
 import {
@@ -33,7 +33,7 @@ import {
 import { findUserById, findUserByUsername, type UserRow } from '../db/repositories/users';
 import { ApiHttpError, MESSAGES, badRequest, conflict, forbidden, notFound, unauthorized } from '../errors';
 import type { Actor } from './admin';
-import { CROCKFORD, hmac, sha256Hex, slowHash, verifySlowHash } from './secrets';
+import { CROCKFORD, hmac, seal, sha256Hex, slowHash, unseal, verifySlowHash } from './secrets';
 import type { DeviceAuth } from './sync';
 
 /**
@@ -44,8 +44,6 @@ import type { DeviceAuth } from './sync';
  * each code once and wraps the account keys under it; support reveals one
  * code (audited); a used code is spent and replaced at the next sync.
  */
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 export function newUnlockCode(): string {
   let out = '';
@@ -203,24 +201,17 @@ export class UnlockCodeService {
     return { id, user_id: user.id, code_hash: sha256Hex(code), code_enc: this.encrypt(id, user.id, code), wrap: null, created_at: now, revealed_at: null, spent_at: null };
   }
 
-  private aad = (id: string, userId: string) => Buffer.from(`fv1/unlock-code|${id}|${userId}`);
+  private aad = (id: string, userId: string) => `fv1/unlock-code|${id}|${userId}`;
 
   private encrypt(id: string, userId: string, code: string): string {
-    const iv = randomBytes(IV_BYTES);
-    const c = createCipheriv('aes-256-gcm', this.codeKey, iv).setAAD(this.aad(id, userId));
-    return Buffer.concat([iv, c.update(code, 'utf8'), c.final(), c.getAuthTag()]).toString('base64');
+    return seal(this.codeKey, this.aad(id, userId), code);
   }
 
   private decrypt(row: UnlockCodeRow): string {
-    const buf = Buffer.from(row.code_enc, 'base64');
-    try {
-      const d = createDecipheriv('aes-256-gcm', this.codeKey, buf.subarray(0, IV_BYTES)).setAAD(this.aad(row.id, row.user_id));
-      d.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
-      return Buffer.concat([d.update(buf.subarray(IV_BYTES, buf.length - TAG_BYTES)), d.final()]).toString('utf8');
-    } catch {
-      // The server secret changed (or the row was altered): the code cannot be revealed or handed out.
-      throw new ApiHttpError(500, 'ServerError', 'An unlock code could not be decrypted; was the server secret changed?');
-    }
+    const code = unseal(this.codeKey, this.aad(row.id, row.user_id), row.code_enc);
+    // The server secret changed (or the row was altered): the code cannot be revealed or handed out.
+    if (code === null) throw new ApiHttpError(500, 'ServerError', 'An unlock code could not be decrypted; was the server secret changed?');
+    return code;
   }
 }
 

@@ -50,3 +50,19 @@ export const searchUsers = (db: Db, q: string, limit = 50): Promise<UserRow[]> =
     .orderBy('username')
     .limit(limit)
     .execute();
+
+/** Sets (or, with null, removes) a console user's TOTP secret; the replay guard starts over. */
+export async function setTotp(db: Db, userId: string, sealed: string | null): Promise<void> {
+  await db.updateTable('users').set({ totp_sealed: sealed, totp_last_step: null }).where('id', '=', userId).execute();
+}
+
+/** Records the step of an accepted code, unless a concurrent sign-in used this step or a later one first. */
+export async function spendTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
+  const r = await db
+    .updateTable('users')
+    .set({ totp_last_step: step })
+    .where('id', '=', userId)
+    .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

@@ -24,6 +24,8 @@ export interface TestServer {
   createUser(username: string): Promise<{ code: string; link: string }>;
   /** A support (or admin) user with a console password, through the admin CLI. */
   createStaff(username: string, role: 'support' | 'admin', password: string): Promise<void>;
+  /** Turns on authenticator codes for a console user (admin CLI); returns the base32 secret. */
+  enableTotp(username: string): Promise<string>;
   remove(): void;
 }
 
@@ -87,6 +89,12 @@ export async function testServer(opts: { databaseUrl?: string; distDir?: string;
         env: { ...env, FV_CONSOLE_PASSWORD: password },
         cwd: ROOT,
       });
+    },
+    async enableTotp(username) {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'server/cli.ts'), 'totp-enable', username, ...args], { env, cwd: ROOT });
+      const secret = /secret for \S+: ([A-Z2-7]+)/.exec(stdout)?.[1];
+      if (!secret) throw new Error(`no authenticator secret in: ${stdout}`);
+      return secret;
     },
     remove() {
       rmSync(dataDir, { recursive: true, force: true });
