@@ -13,8 +13,9 @@ import { VitePWA } from 'vite-plugin-pwa';
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
+  // FV_APP_VERSION overrides package.json's version (a release pipeline's build number; the update e2e test's "newer" build).
   // FV_RECOVERY_KID pins the organisation recovery key (README): devices wrap group keys only to that key.
-  define: { __APP_VERSION__: JSON.stringify(version), __RECOVERY_KID__: JSON.stringify(process.env.FV_RECOVERY_KID ?? '') },
+  define: { __APP_VERSION__: JSON.stringify(process.env.FV_APP_VERSION ?? version), __RECOVERY_KID__: JSON.stringify(process.env.FV_RECOVERY_KID ?? '') },
   server: { host: '127.0.0.1', port: 8080, strictPort: true },
   preview: { host: '127.0.0.1', port: 8080, strictPort: true },
   worker: { format: 'es' },

@@ -7,7 +7,7 @@ export const POLICY_REASONS: Record<string, string> = {
   TooManyAttempts: 'Too many wrong passwords or unlock codes: the app is locked. Contact support.',
   NoServerContact: 'This device has not reached the server for too long. Connect it to the network and reload the app so it can sync, then log in.',
   OutsideBusinessHours: 'The app can be used only during working hours.',
-  AppTooOld: 'This version of the app is too old. Reload it to update, then log in.',
+  AppTooOld: 'This version of the app is older than your organisation allows. It updates itself from the server; log in once it has reloaded.',
   SessionTimeout: 'Locked after a period without activity.',
   PolicyTampered: 'The security settings stored on this device failed their integrity check. Connect to the network and reload the app so fresh ones are fetched.',
 };

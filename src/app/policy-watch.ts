@@ -1,6 +1,7 @@
 import { signal } from '@preact/signals';
 import { POLICY_REASONS } from './errors';
 import { session } from './state';
+import { updateRequired } from './sw-register';
 import { vault } from './vault-client';
 
 /**
@@ -18,8 +19,14 @@ export async function checkPolicyNow(): Promise<void> {
   if (!session.value) return;
   const v = await vault.policyCheck(lastActivity).catch(() => ({ allow: true, reason: undefined }));
   if (v.allow) return;
-  lockReason.value = (v.reason && POLICY_REASONS[v.reason]) ?? 'Locked by your organisation’s policy.';
+  refused(v.reason);
   session.value = null;
+}
+
+/** Shows why the app is locked or login refused; a version below the required minimum also starts the update. */
+export function refused(reason: string | undefined): void {
+  lockReason.value = (reason && POLICY_REASONS[reason]) ?? 'Locked by your organisation’s policy.';
+  if (reason === 'AppTooOld') void updateRequired();
 }
 
 export function startPolicyWatch(): void {

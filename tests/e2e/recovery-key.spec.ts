@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { expect, test, type Page } from '@playwright/test';
 import { SQLITE_FILE } from '../../server/db/database';
@@ -11,6 +8,7 @@ import { openEnvelope } from '../../workers/vault/crypto/envelope';
 import { deriveGroupKeys } from '../../workers/vault/crypto/group-keys';
 import { openRecord } from '../../workers/vault/record-format';
 import { addContact, enroll, syncUntilSent } from './support/app';
+import { buildApp } from './support/build';
 import { testServer, type TestServer } from './support/server';
 
 /**
@@ -20,15 +18,7 @@ import { testServer, type TestServer } from './support/server';
  * and the server's database, a record can be read without the user. A
  * server announcing some other key gets nothing.
  */
-const ROOT = new URL('../..', import.meta.url).pathname;
 const MARKER = `RECOVER${Math.random().toString(36).slice(2, 10)}`;
-
-async function build(outDir: string, recoveryKid: string) {
-  await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    env: { ...process.env, FV_RECOVERY_KID: recoveryKid },
-  });
-}
 
 async function ecdhPair() {
   const pair = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
@@ -45,8 +35,7 @@ test.describe('organisation recovery key', () => {
   test.beforeAll(async () => {
     test.setTimeout(180_000);
     org = await ecdhPair();
-    dist = mkdtempSync(join(tmpdir(), 'fv-e2e-recovery-dist-'));
-    await build(dist, org.kid);
+    dist = await buildApp({ FV_RECOVERY_KID: org.kid });
   });
   test.afterAll(async () => {
     for (const s of servers) {

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { MIN_PASSWORD_LENGTH } from '../../domain/account-rules';
+import { isVaultError } from '../../lib/errors';
 import { describeError } from '../errors';
 import { Field, describedBy } from '../components/Field';
 import { lockReason } from '../policy-watch';
 import { go, route } from '../router';
 import { hasAccounts, requestPersistence, session } from '../state';
+import { updateRequired, updateState } from '../sw-register';
 import { requestSync } from '../sync';
 import { vault } from '../vault-client';
 
@@ -81,6 +83,7 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
       requestSync();
     } catch (err) {
       setError(describeError(err));
+      if (isVaultError(err) && err.code === 'PolicyDenied' && err.detail === 'AppTooOld') void updateRequired();
     } finally {
       setBusy(false);
       setPassword('');
@@ -107,6 +110,11 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
       {lockReason.value && (
         <p class="banner warn" role="status" data-testid="lock-reason">
           {lockReason.value}
+        </p>
+      )}
+      {updateState.value && (
+        <p class="banner" role="status" data-testid="update-state">
+          {updateState.value === 'checking' ? 'Updating the app…' : 'The server has no newer version yet. The app tries again at the next check.'}
         </p>
       )}
       <form onSubmit={submit} aria-busy={busy}>

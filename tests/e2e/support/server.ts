@@ -22,6 +22,8 @@ export interface TestServer {
   kill(): Promise<void>;
   stop(): Promise<void>;
   createUser(username: string): Promise<{ code: string; link: string }>;
+  /** Serves another build from the next start() on (a new app version on the same server). */
+  serveDist(dir: string): void;
   /** A support (or admin) user with a console password, through the admin CLI. */
   createStaff(username: string, role: 'support' | 'admin', password: string): Promise<void>;
   /** Turns on authenticator codes for a console user (admin CLI); returns the base32 secret. */
@@ -95,6 +97,9 @@ export async function testServer(opts: { databaseUrl?: string; distDir?: string;
       const secret = /secret for \S+: ([A-Z2-7]+)/.exec(stdout)?.[1];
       if (!secret) throw new Error(`no authenticator secret in: ${stdout}`);
       return secret;
+    },
+    serveDist(dir) {
+      args[args.indexOf('--dist-dir') + 1] = dir;
     },
     remove() {
       rmSync(dataDir, { recursive: true, force: true });
