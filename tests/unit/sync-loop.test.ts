@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openVaultDb, type VaultDb } from '../../workers/common/db';
+import { openVaultDb, type InboxRow, type OutboxRow, type VaultDb } from '../../workers/common/db';
+import { pulledToEnd, startFullSync } from '../../workers/common/full-sync';
 import { Vault } from '../../workers/vault/vault';
 
 /**
@@ -120,5 +121,45 @@ describe('sync between two devices of one user', () => {
     await b.v.putRecord('contact', { name: 'made on B' });
     const [out] = await b.db.outbox.toArray();
     expect(out!.baseSeq).toBeLessThan(10_000);
+  });
+
+  it('a full sync rebuilds the pages from what is pulled again: a damaged page is restored; not while a change waits to be sent', async () => {
+    const { a, b } = await pair('eve');
+    const r1 = await a.v.putRecord('contact', { name: 'First' });
+    const r2 = await a.v.putRecord('contact', { name: 'Second' });
+    // What the server keeps, and hands out again from the start.
+    const history: InboxRow[] = [];
+    const keep = (rows: OutboxRow[]) =>
+      history.push(...rows.map((r, i) => ({ seq: history.length + i + 1, changeId: r.changeId, group: r.group, recordId: r.recordId, epoch: r.epoch, deviceId: 'x', data: r.data })));
+    keep(await relay(a.db, b.db));
+    const group = history[0]!.group;
+    await b.v.applyInbox();
+    // A change made on B and not sent yet.
+    const visit = await b.v.putRecord('visit', { contact: r1.id, date: '2026-11-23', status: 'planned', notes: 'Not sent yet' });
+
+    await b.db.pages.filter((p) => p.collection === 'contact').modify((p) => void (p.data[30]! ^= 1));
+    await b.v.lock();
+    await b.v.unlock('eve', PW);
+    await expect(b.v.getRecord('contact', r1.id)).rejects.toMatchObject({ code: 'Tampered' });
+
+    await startFullSync(b.db);
+    expect((await b.db.serverSessions.toArray()).every((x) => x.cursor === 0)).toBe(true);
+    const pullAgain = async () => {
+      await b.db.inbox.bulkPut(history);
+      await b.db.transaction('rw', b.db.groups, () => pulledToEnd(b.db, [group]));
+    };
+    await pullAgain();
+    // The unsent change holds the rebuild back (it would be lost with the pages); merging into the damaged page fails meanwhile.
+    await expect(b.v.applyInbox()).rejects.toMatchObject({ code: 'Tampered' });
+    expect((await b.db.groups.get(group))!.rebuild).toBe('pulled');
+
+    keep(await relay(b.db, a.db)); // sent, so the server's copy has it
+    await pullAgain();
+    await b.v.applyInbox();
+    expect((await b.db.groups.get(group))!.rebuild).toBeUndefined();
+    expect((await b.v.getRecord('contact', r1.id)).values.name).toBe('First');
+    expect((await b.v.getRecord('contact', r2.id)).values.name).toBe('Second');
+    expect((await b.v.getRecord('visit', visit.id)).values.notes).toBe('Not sent yet');
+    expect(await b.db.inbox.count()).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { CommandStatement, PendingCommands } from '../../src/protocol/policy';
 import type { ApiClient } from './api-client';
 import type { ServerSessionRow, VaultDb } from './db';
 import { verifySigned } from './policy-store';
+import { startFullSync } from './full-sync';
 import { eraseAll, shred } from './wipe';
 
 /**
@@ -13,9 +14,10 @@ import { eraseAll, shred } from './wipe';
  */
 export const ADMIN_LOCK = 'adminLock';
 
-export async function runCommands(db: VaultDb, api: ApiClient, s: ServerSessionRow, now = Date.now()): Promise<{ changed: boolean; wiped: boolean }> {
+export async function runCommands(db: VaultDb, api: ApiClient, s: ServerSessionRow, now = Date.now()): Promise<{ changed: boolean; wiped: boolean; fullSync: boolean }> {
   const { commands } = await api.json('/device/commands', PendingCommands);
   let changed = false;
+  let fullSync = false;
   for (const signed of commands) {
     const c = CommandStatement.safeParse(await verifySigned(s.policyKey, signed));
     if (!c.success || c.data.deviceId !== s.deviceId || c.data.expiresAt <= now) continue;
@@ -29,15 +31,17 @@ export async function runCommands(db: VaultDb, api: ApiClient, s: ServerSessionR
       await shred(db);
       await ack().catch(() => undefined); // told if possible; the wipe goes on regardless
       await eraseAll(db);
-      return { changed: true, wiped: true };
+      return { changed: true, wiped: true, fullSync };
     }
     if (kind === 'lock') await db.meta.put({ key: ADMIN_LOCK, value: '1' });
     else if (kind === 'unlock') await db.meta.delete(ADMIN_LOCK);
-    // Full sync: everything is pulled again from the start and merged in (merging is idempotent).
-    else await db.serverSessions.toCollection().modify({ cursor: 0, blobCursor: 0 });
+    else {
+      await startFullSync(db);
+      fullSync = true;
+    }
     await db.meta.put({ key: `command:${id}`, value: kind });
     await ack();
     changed = true;
   }
-  return { changed, wiped: false };
+  return { changed, wiped: false, fullSync };
 }

@@ -54,6 +54,8 @@ export interface GroupRow {
   /** As the server last listed them (account-sync.ts): names for "acting for …" and the owner's surrogate list. */
   ownerName?: string;
   members?: { userId: string; username: string; role: 'owner' | 'member' }[];
+  /** Force full sync (full-sync.ts): pages are rebuilt once everything has been pulled again. */
+  rebuild?: 'pulling' | 'pulled';
 }
 
 export interface EnvelopeRow {

@@ -6,6 +6,7 @@ import { ApiClient } from '../common/api-client';
 import { openVaultDb, type OutboxRow, type ServerSessionRow, type SyncStateRow, type VaultDb } from '../common/db';
 import { loadDeviceKey } from '../common/device-key';
 import { runCommands } from '../common/commands';
+import { pulledToEnd } from '../common/full-sync';
 import { checkPolicy, wipeIfDue } from '../common/policy-gate';
 import { fetchPolicy } from '../common/policy-store';
 import { finishPendingWipe } from '../common/wipe';
@@ -65,9 +66,15 @@ export async function runSync(db: VaultDb, origin: string, pushManager?: PushMan
     }, 'pulled');
     await step(() => downloadBlobs(db, api, s), 'blobsDown');
     await step(async () => (await fetchPolicy(db, api, s), 0), 'pulled');
-    let outcome = { changed: false, wiped: false };
+    let outcome = { changed: false, wiped: false, fullSync: false };
     await step(async () => ((outcome = await runCommands(db, api, s)), 0), 'pulled');
     if (outcome.wiped) return wiped(report);
+    if (outcome.fullSync) {
+      // Everything again, now: the vault rebuilds the pages once this pull has reached the end.
+      const fresh = (await db.serverSessions.get(s.userId)) ?? s;
+      await step(() => pull(db, api, fresh), 'pulled');
+      await step(() => downloadBlobs(db, api, fresh), 'blobsDown');
+    }
     if (outcome.changed) announce({ type: 'commanded' });
     // One subscription per device: kept up with the first session (any session may register it).
     if (pushManager && s === sessions[0]) await keepPushSubscription(pushManager, api).catch((e: unknown) => console.info('FieldVault: push subscription not kept', e));
@@ -135,10 +142,11 @@ async function pull(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<n
   for (;;) {
     const page = await api.json('/sync/pull', PullResponse, { query: { after: cursor } });
     // Inbox rows and the cursor move together: a cut between pages loses and repeats nothing.
-    const moved = await db.transaction('rw', db.inbox, db.serverSessions, async () => {
+    const moved = await db.transaction('rw', db.inbox, db.serverSessions, db.groups, async () => {
       // The vault resets the cursor to 0 when a group is added (its history must come too):
       // a pull that started before the reset must not write its old position over it.
       if ((await db.serverSessions.get(s.userId))?.cursor !== cursor) return false;
+      if (!page.more) await pulledToEnd(db, s.groups);
       await db.inbox.bulkPut(
         page.changes.map((c) => ({ seq: c.seq, changeId: c.changeId, group: c.group, recordId: c.recordId, epoch: c.epoch, deviceId: c.deviceId, data: fromBase64(c.data) })),
       );

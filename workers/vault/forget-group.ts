@@ -10,8 +10,7 @@ import type { VaultDb } from '../common/db';
 export async function forgetGroup(db: VaultDb, group: string): Promise<void> {
   const tables = [db.pages, db.manifests, db.outbox, db.inbox, db.blobs, db.chunks, db.blobUploads, db.envelopes, db.groups];
   await db.transaction('rw', tables, async () => {
-    await db.pages.where('[partition+collection+page]').between([group, Dexie.minKey, Dexie.minKey], [group, Dexie.maxKey, Dexie.maxKey]).delete();
-    await db.manifests.where('[partition+collection]').between([group, Dexie.minKey], [group, Dexie.maxKey]).delete();
+    await deletePages(db, group);
     await db.outbox.where('group').equals(group).delete();
     await db.inbox.where('group').equals(group).delete();
     const blobs = await db.blobs.where('partition').equals(group).primaryKeys();
@@ -21,4 +20,14 @@ export async function forgetGroup(db: VaultDb, group: string): Promise<void> {
     await db.envelopes.where('[group+epoch+kid]').between([group, Dexie.minKey, Dexie.minKey], [group, Dexie.maxKey, Dexie.maxKey]).delete();
     await db.groups.delete(group);
   });
+}
+
+/**
+ * Deletes a group's encrypted pages and their manifests (inside the
+ * caller's transaction). [group] … [group, []] spans every key that starts
+ * with the group: arrays sort after strings and numbers.
+ */
+export async function deletePages(db: VaultDb, group: string): Promise<void> {
+  await db.pages.where('[partition+collection+page]').between([group], [group, []]).delete();
+  await db.manifests.where('[partition+collection]').between([group], [group, []]).delete();
 }

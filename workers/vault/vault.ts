@@ -24,6 +24,7 @@ import { KDF_DEFAULT_ITERATIONS } from './crypto/password-kdf';
 import { pageCount } from './linear-hash';
 import { createMutex, type Mutex } from './mutex';
 import { applyInbox } from './inbox';
+import { rebuildIfPulled } from './rebuild';
 import { outboxEntries, type RecordKeys } from './outbox';
 import { DEFAULT_PAGE_STORE_OPTIONS, PageStore, type PageStoreOptions, type SyncWrites } from './page-store';
 
@@ -363,6 +364,7 @@ export class Vault implements VaultApi {
     if (!s) return 0;
     let applied = 0;
     for (const part of s.partitions.values()) {
+      if (await rebuildIfPulled(this.db, part.pages.partition)) part.pages.invalidate();
       const r = await applyInbox(this.db, part.pages.partition, part.pages, part.records, s.clock);
       if (this.current !== s) return applied; // locked meanwhile
       applied += r.applied;
