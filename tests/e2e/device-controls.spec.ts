@@ -129,10 +129,34 @@ test.describe('policies and commands', () => {
     await logInOnceAdmitted(page, 'cora');
   });
 
-  test('wipe: keys and every store of the app are gone, and the console says so', async () => {
+  test('full sync: everything is pulled again and the pages rebuilt; the records are all there', async () => {
     await page.getByRole('link', { name: 'Contacts' }).click();
     await addContact(page, { name: 'About to be wiped' });
     await syncUntilSent(page);
+    const admin = await adminApi(server);
+    await admin.command('full-sync');
+    await expect(async () => {
+      await syncNow(page);
+      expect((await admin.device()).state).toBe('active');
+    }).toPass({ timeout: 60_000 });
+    // Cora's pages are rebuilt from the server's copy once the pull reached the end; paula's wait, pulled, for her next login.
+    const rebuilds = () =>
+      page.evaluate(
+        () =>
+          new Promise<string[]>((resolve) => {
+            const r = indexedDB.open('fieldvault');
+            r.onsuccess = () => {
+              const all = r.result.transaction('groups').objectStore('groups').getAll();
+              all.onsuccess = () => resolve((all.result as { rebuild?: string }[]).map((g) => g.rebuild ?? 'rebuilt').sort());
+            };
+          }),
+      );
+    await expect.poll(rebuilds).toEqual(['pulled', 'rebuilt']);
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await expect(page.getByText('About to be wiped')).toBeVisible();
+  });
+
+  test('wipe: keys and every store of the app are gone, and the console says so', async () => {
     const admin = await adminApi(server);
     await admin.command('wipe');
     await expect(async () => {
