@@ -1,5 +1,5 @@
 import type { DeviceFacts, Verdict } from '../../src/domain/policy-engine';
-import { checkLogin, checkSession } from '../../src/domain/policy-engine';
+import { checkLogin, checkSession, effectiveNow } from '../../src/domain/policy-engine';
 import type { VaultDb } from './db';
 import { ADMIN_LOCK } from './commands';
 import { verifyPolicy } from './policy-store';
@@ -40,6 +40,18 @@ export async function checkPolicy(db: VaultDb, userId: string, appVersion: strin
     ...(lastActivity === undefined ? {} : { lastActivity }),
   };
   return lastActivity === undefined ? checkLogin(statement.policy, facts, now) : checkSession(statement.policy, facts, now);
+}
+
+/**
+ * The time to stamp server contact with: the clock as the rules read it,
+ * never earlier than the high-water mark. Stamped with the raw clock, a
+ * sync made while the clock reads earlier than a time the device has seen
+ * (set back, or once run ahead) would count as contact that long ago: login
+ * stays refused, or the device is wiped, right after it reached the server.
+ */
+export async function contactTime(db: VaultDb, now: number): Promise<number> {
+  const mark = await db.meta.get(HIGH_WATER);
+  return effectiveNow(now, { highWater: Number(mark?.value ?? 0) || 0 });
 }
 
 /**

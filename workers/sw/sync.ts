@@ -7,7 +7,7 @@ import { openVaultDb, type OutboxRow, type ServerSessionRow, type SyncStateRow, 
 import { loadDeviceKey } from '../common/device-key';
 import { runCommands } from '../common/commands';
 import { pulledToEnd } from '../common/full-sync';
-import { checkPolicy, wipeIfDue } from '../common/policy-gate';
+import { checkPolicy, contactTime, wipeIfDue } from '../common/policy-gate';
 import { fetchPolicy } from '../common/policy-store';
 import { finishPendingWipe } from '../common/wipe';
 import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
@@ -99,8 +99,8 @@ function announce(m: SyncMessage): void {
   ch.close();
 }
 
-/** The time of server contact: what "force server connection" policies are measured from. */
-const contact = (db: VaultDb) => updateStatus(db, { lastContact: Date.now() });
+/** The time of server contact: what "force server connection" policies are measured from (on the rules' clock, see contactTime). */
+const contact = async (db: VaultDb) => updateStatus(db, { lastContact: await contactTime(db, Date.now()) });
 
 /** Merges `patch` into the status row, in one transaction so concurrent writers lose nothing. */
 async function updateStatus(db: VaultDb, patch: Omit<SyncStateRow, 'key'>): Promise<void> {
