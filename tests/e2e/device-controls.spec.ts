@@ -46,6 +46,20 @@ async function logInOnceAdmitted(page: Page, username: string) {
   }).toPass({ timeout: 60_000 });
 }
 
+/** The policies the device holds (the signed statements' policy parts; policies are not secret). */
+function storedPolicies(page: Page): Promise<unknown[]> {
+  return page.evaluate(
+    () =>
+      new Promise<unknown[]>((resolve) => {
+        const r = indexedDB.open('fieldvault');
+        r.onsuccess = () => {
+          const all = r.result.transaction('serverSessions').objectStore('serverSessions').getAll();
+          all.onsuccess = () => resolve((all.result as { policy?: { statement: string } }[]).map((x) => (x.policy ? (JSON.parse(x.policy.statement) as { policy: unknown }).policy : null)));
+        };
+      }),
+  );
+}
+
 async function syncNow(page: Page) {
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('button', { name: 'Sync now' }).click();
@@ -73,6 +87,23 @@ test.describe('policies and commands', () => {
     await expect(page.getByRole('alert')).toHaveText('The app can be used only during working hours.');
 
     // The admin lifts it; the app syncs when it is opened again, and the login goes through.
+    await setUserPolicy(server, 'paula', null);
+    await logInOnceAdmitted(page, 'paula');
+  });
+
+  test('check policy on login: a login while online fetches the current policy first', async () => {
+    await setUserPolicy(server, 'paula', { checkPolicyOnLogin: true });
+    await expect(async () => {
+      await syncNow(page);
+      expect(await storedPolicies(page)).toEqual([{ checkPolicyOnLogin: true }]);
+    }).toPass({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    // Changed on the server after the device's last sync: the device still holds the old policy...
+    await setUserPolicy(server, 'paula', { checkPolicyOnLogin: true, businessHours: { timeZone: 'Europe/Berlin', days: {} } });
+    expect(await storedPolicies(page)).toEqual([{ checkPolicyOnLogin: true }]);
+    // ...and the login asks the server before it decides.
+    await logIn(page, 'paula', PASSWORD);
+    await expect(page.getByRole('alert')).toHaveText('The app can be used only during working hours.');
     await setUserPolicy(server, 'paula', null);
     await logInOnceAdmitted(page, 'paula');
   });

@@ -1,6 +1,7 @@
 import { fromBase64, utf8 } from '../../src/lib/bytes';
 import { PolicyStatement, SignedPolicy } from '../../src/protocol/policy';
-import type { ApiClient } from './api-client';
+import { ApiClient } from './api-client';
+import { loadDeviceKey } from './device-key';
 import type { ServerSessionRow, VaultDb } from './db';
 
 /**
@@ -38,4 +39,23 @@ export async function fetchPolicy(db: VaultDb, api: ApiClient, s: ServerSessionR
     await db.serverSessions.update(s.userId, { policy: signed });
     return 1;
   });
+}
+
+/** How long a login waits for the server's current policy before going on with the one kept. */
+const LOGIN_POLICY_WAIT_MS = 5_000;
+
+/**
+ * "Check policy on login": where the kept policy asks for it and the server
+ * answers, the current policy is fetched before the login is decided (an
+ * admin's change applies at once, not at the next sync). Offline, or when
+ * the server is slow, the last signed policy stands.
+ */
+export async function refreshPolicyForLogin(db: VaultDb, origin: () => string, userId: string): Promise<void> {
+  const s = await db.serverSessions.get(userId);
+  const kept = s?.policy ? await verifyPolicy(s, s.policy) : null;
+  if (!s || !kept?.policy.checkPolicyOnLogin || (typeof navigator !== 'undefined' && navigator.onLine === false)) return;
+  const device = await loadDeviceKey(db);
+  if (!device) return;
+  const wait = new Promise<void>((resolve) => setTimeout(resolve, LOGIN_POLICY_WAIT_MS));
+  await Promise.race([fetchPolicy(db, new ApiClient(origin(), device, s.token), s).catch(() => 0), wait]);
 }

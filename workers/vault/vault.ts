@@ -14,6 +14,7 @@ import { syncAccount } from './account-sync';
 import type { ChangeEvent, DirectoryUser, PolicyVerdict, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
 import { addSurrogate, lookupUser, removeSurrogate } from './surrogates';
 import { checkPolicy, wipeIfDue } from '../common/policy-gate';
+import { refreshPolicyForLogin } from '../common/policy-store';
 import type { Reason } from '../../src/domain/policy-engine';
 import { codeLogin, enroll, loginOnline, type ServerContext } from './server-account';
 import { resetWithCode } from './unlock-codes';
@@ -428,6 +429,7 @@ export class Vault implements VaultApi {
   private async admit(username: string, except?: Reason): Promise<void> {
     const row = await this.db.accounts.get(await accountKey(username));
     if (!row) return;
+    await refreshPolicyForLogin(this.db, () => this.server().origin, row.userId);
     const v = await checkPolicy(this.db, row.userId, this.opts.appVersion ?? 'dev', Date.now());
     if (await wipeIfDue(this.db, v)) {
       await this.db.open();
