@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { PASSWORD, enroll, logIn, syncUntilLocked } from './support/app';
 import { buildApp } from './support/build';
 import { consoleSession } from './support/console';
-import { testServer, type TestServer } from './support/server';
+import { ADMIN_PASSWORD, testServer, type TestServer } from './support/server';
 
 /**
  * Minimum app version (issue 5): a device whose version is below the
@@ -13,7 +13,6 @@ import { testServer, type TestServer } from './support/server';
  * into it, and the user gets in.
  */
 const TOO_OLD = 'This version of the app is older than your organisation allows. It updates itself from the server; log in once it has reloaded.';
-const ADMIN_PASSWORD = 'admin console password';
 
 test.describe('minimum app version', () => {
   let server: TestServer;

@@ -2,7 +2,7 @@ import { expect, test, type Locator, type Page } from '@playwright/test';
 import { base32Decode } from '../support/base32';
 import { totpAt, totpStep } from '../../server/services/totp';
 import { enroll } from './support/app';
-import { testServer, type TestServer } from './support/server';
+import { ADMIN_PASSWORD, STAFF_PASSWORD, serverWithStaff, type TestServer } from './support/server';
 
 /**
  * The console (/admin) against the real server, one enrolled device for
@@ -17,8 +17,6 @@ import { testServer, type TestServer } from './support/server';
 const USER = 'field.hannah';
 const NOT_ENROLLED = 'field.ivan';
 const GROUP = 'Field tablets';
-const ADMIN_PASSWORD = 'admin console password';
-const STAFF_PASSWORD = 'help desk password 1';
 const GROUPED_CODE = /^([0-9A-HJKMNP-TV-Z]{4}-){6}[0-9A-HJKMNP-TV-Z]{4}$/;
 
 async function signIn(page: Page, url: string, username: string, password: string) {
@@ -36,16 +34,7 @@ test.describe('console', () => {
   test.describe.configure({ mode: 'serial' });
   let server: TestServer;
 
-  test.beforeAll(async () => {
-    server = await testServer();
-    await server.start();
-    await server.createStaff('root', 'admin', ADMIN_PASSWORD);
-    await server.createStaff('helpdesk', 'support', STAFF_PASSWORD);
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-    server?.remove();
-  });
+  serverWithStaff((s) => (server = s));
 
   test('admin: a group with a policy, a new user and their device, group, lock, audit log', async ({ browser }) => {
     const staff = await browser.newContext();

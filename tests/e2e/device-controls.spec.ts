@@ -1,8 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
 import { PASSWORD, addContact, enroll, logIn, syncUntilLocked, syncUntilSent } from './support/app';
+import { NOTHING_LEFT, appStores } from './support/app-stores';
 import { consoleSession } from './support/console';
 import { serverAndDevices } from './support/devices';
-import type { TestServer } from './support/server';
+import { ADMIN_PASSWORD, type TestServer } from './support/server';
 
 /**
  * What admins control on a device (issue 5), against the real server and
@@ -13,7 +14,6 @@ import type { TestServer } from './support/server';
  * lock (the session locks, login is refused), unlock, and wipe (keys
  * shredded, every store of the app deleted, the console shows "wiped").
  */
-const ADMIN_PASSWORD = 'admin console password';
 
 /** The admin's view of the one device in this spec (two users share it). */
 async function adminApi(server: TestServer) {
@@ -196,22 +196,6 @@ test.describe('policies and commands', () => {
       await expect(page.getByRole('heading', { name: 'Set up your account' })).toBeVisible({ timeout: 3_000 });
     }).toPass({ timeout: 60_000 });
     expect((await admin.device()).state).toBe('wiped');
-    const left = await page.evaluate(async () => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const r = indexedDB.open('fieldvault');
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      const count = (store: string) =>
-        new Promise<number>((resolve) => {
-          if (!db.objectStoreNames.contains(store)) return resolve(0);
-          const r = db.transaction(store).objectStore(store).count();
-          r.onsuccess = () => resolve(r.result);
-        });
-      const out = { accounts: await count('accounts'), envelopes: await count('envelopes'), pages: await count('pages'), sessions: await count('serverSessions'), caches: (await caches.keys()).length };
-      db.close();
-      return out;
-    });
-    expect(left).toEqual({ accounts: 0, envelopes: 0, pages: 0, sessions: 0, caches: 0 });
+    expect(await appStores(page)).toEqual(NOTHING_LEFT);
   });
 });

@@ -1,10 +1,11 @@
-import { expect, test, type Browser, type BrowserContext, type Page, type Worker } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { PASSWORD, addContact, enroll, logIn, waitForOfflineReady } from './support/app';
+import { NOTHING_LEFT, appStores } from './support/app-stores';
 import { launchProfile, tempProfile } from './support/browser';
 import { consoleSession } from './support/console';
 import { deviceClock } from './support/device-clock';
 import { scanProfile } from './support/profile-scan';
-import { testServer, type TestServer } from './support/server';
+import { ADMIN_PASSWORD, STAFF_PASSWORD, serverWithStaff, type TestServer } from './support/server';
 
 /**
  * Device policies enforced in a real Chromium against the real server
@@ -16,8 +17,6 @@ import { testServer, type TestServer } from './support/server';
  * offset in the vault worker and the service worker, where the decisions
  * are made (support/device-clock.ts).
  */
-const ADMIN_PASSWORD = 'admin console password';
-const STAFF_PASSWORD = 'help desk password 1';
 const NEW_PASSWORD = 'a brand new passphrase';
 const HOUR = 3_600_000;
 
@@ -25,7 +24,6 @@ const WRONG = 'The username or password is not right.';
 const TOO_MANY = 'Too many wrong passwords or unlock codes: the app is locked. Contact support.';
 const NO_CONTACT = 'This device has not reached the server for too long. Connect it to the network and reload the app so it can sync, then log in.';
 const TIMED_OUT = 'Locked after a period without activity.';
-const NOTHING_LEFT = { accounts: 0, envelopes: 0, pages: 0, sessions: 0, caches: 0 };
 
 async function setUserPolicy(server: TestServer, username: string, policy: unknown) {
   const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
@@ -69,26 +67,6 @@ async function syncUntilPolicy(page: Page, policy: unknown) {
   }).toPass({ timeout: 60_000 });
 }
 
-/** What is left of the app in this origin (as the wipe test in device-controls.spec.ts counts it), read in a page or a worker of it. */
-function appStores(realm: Pick<Worker, 'evaluate'>) {
-  return realm.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('fieldvault');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const count = (store: string) =>
-      new Promise<number>((resolve) => {
-        if (!db.objectStoreNames.contains(store)) return resolve(0);
-        const r = db.transaction(store).objectStore(store).count();
-        r.onsuccess = () => resolve(r.result);
-      });
-    const out = { accounts: await count('accounts'), envelopes: await count('envelopes'), pages: await count('pages'), sessions: await count('serverSessions'), caches: (await caches.keys()).length };
-    db.close();
-    return out;
-  });
-}
-
 /** One login attempt, waiting until it is answered (the form clears the password then). */
 async function attempt(page: Page, username: string, password: string) {
   await logIn(page, username, password);
@@ -122,16 +100,7 @@ async function device<T>(browser: Browser, run: (page: Page, context: BrowserCon
 
 test.describe('device policies', () => {
   let server: TestServer;
-  test.beforeAll(async () => {
-    server = await testServer();
-    await server.start();
-    await server.createStaff('root', 'admin', ADMIN_PASSWORD);
-    await server.createStaff('helpdesk', 'support', STAFF_PASSWORD);
-  });
-  test.afterAll(async () => {
-    await server?.stop();
-    server?.remove();
-  });
+  serverWithStaff((s) => (server = s));
   // The no-contact tests stop the server; whatever happened there, the next test has it back.
   test.beforeEach(async () => {
     if (!(await fetch(`${server.url}/api/v1/health`).then((r) => r.ok, () => false))) await server.start();

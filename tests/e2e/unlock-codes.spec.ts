@@ -2,7 +2,7 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { PASSWORD, addContact, enroll, logIn, signInOnline, syncUntilSent } from './support/app';
 import { consoleSession } from './support/console';
 import { serverAndDevices } from './support/devices';
-import type { TestServer } from './support/server';
+import { STAFF_PASSWORD, type TestServer } from './support/server';
 
 /**
  * A forgotten password, end to end against the real server: support reveals
@@ -12,7 +12,6 @@ import type { TestServer } from './support/server';
  * account on a brand-new device.
  */
 const USER = 'frank';
-const STAFF_PASSWORD = 'help desk password 1';
 const NEW_PASSWORD = 'a brand new passphrase';
 const NEWER_PASSWORD = 'the third passphrase';
 

@@ -1,3 +1,4 @@
+import { test } from '@playwright/test';
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,4 +107,27 @@ export async function testServer(opts: { databaseUrl?: string; distDir?: string;
     },
   };
   return server;
+}
+
+/** Console passwords of the staff serverWithStaff() creates. */
+export const ADMIN_PASSWORD = 'admin console password';
+export const STAFF_PASSWORD = 'help desk password 1';
+
+/**
+ * Registers beforeAll/afterAll for a spec: a started server (SQLite) with
+ * the admin "root" and the support user "helpdesk", handed to `ready`.
+ */
+export function serverWithStaff(ready: (s: TestServer) => void): void {
+  let server: TestServer | undefined;
+  test.beforeAll(async () => {
+    server = await testServer();
+    await server.start();
+    await server.createStaff('root', 'admin', ADMIN_PASSWORD);
+    await server.createStaff('helpdesk', 'support', STAFF_PASSWORD);
+    ready(server);
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+    server?.remove();
+  });
 }
