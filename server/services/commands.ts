@@ -5,7 +5,8 @@ import type { DatabaseHandle } from '../db/database';
 import { writeAudit } from '../db/repositories/audit';
 import { ackCommand, allCommands, allDevices, devicesInGroup, insertCommands, pendingCommands } from '../db/repositories/commands';
 import { findDeviceGroup } from '../db/repositories/device-groups';
-import { findDevice } from '../db/repositories/devices';
+import { findDevice, setPushSubscription } from '../db/repositories/devices';
+import { deleteDeviceSessions } from '../db/repositories/sessions';
 import type { CommandsTable } from '../db/schema';
 import { notFound } from '../errors';
 import type { Actor } from './admin';
@@ -58,8 +59,20 @@ export class CommandService {
     };
   }
 
+  /**
+   * A device reports a command done. After a wipe the device holds nothing
+   * any more: its sessions end (a token copied off it before the wipe is
+   * useless) and its push subscription is dropped.
+   */
   async ack(auth: DeviceAuth, id: string, result: string, now = Date.now()): Promise<void> {
-    if (!(await ackCommand(this.dbh.db, auth.deviceId, id, result, now))) throw notFound('That pending command');
+    await this.dbh.db.transaction().execute(async (trx) => {
+      const kind = await ackCommand(trx, auth.deviceId, id, result, now);
+      if (!kind) throw notFound('That pending command');
+      if (kind !== 'wipe') return;
+      await deleteDeviceSessions(trx, auth.deviceId);
+      await setPushSubscription(trx, auth.deviceId, null);
+      await writeAudit(trx, { actorUserId: null, actor: 'device', action: 'device.wiped', target: auth.deviceId, ip: null, detail: { command: id } }, now);
+    });
   }
 
   /** The device index with each device's state from its commands. */

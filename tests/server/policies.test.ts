@@ -103,4 +103,17 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     expect((await as(support, 'GET', '/admin/audit')).statusCode).toBe(403);
     expect((await as(support, 'GET', `/admin/devices/${deviceId}/sync-log`)).statusCode).toBe(403);
   });
+
+  it('a wipe acknowledged ends the device’s sessions: a token copied off it no longer works', async () => {
+    const deviceId = alice.session.deviceId;
+    expect((await as(admin, 'POST', `/admin/devices/${deviceId}/commands`, { kind: 'wipe' })).statusCode).toBe(201);
+    const res = await alice.device.inject(s.app, 'GET', '/device/commands', { token: alice.token });
+    const wipe = (res.json.commands as { statement: string }[]).map((c) => CommandStatement.parse(JSON.parse(c.statement))).find((c) => c.kind === 'wipe')!;
+    expectOk(await alice.device.inject(s.app, 'POST', `/device/commands/${wipe.id}/ack`, { token: alice.token, body: { result: 'done' } }), 204);
+    expect((await alice.device.inject(s.app, 'GET', '/device/policy', { token: alice.token })).status).toBe(401);
+    const devices = (await as(admin, 'GET', '/admin/devices')).json().devices as { id: string; state: string }[];
+    expect(devices.find((d) => d.id === deviceId)?.state).toMatch(/wiped|pending/);
+    const audit = await s.app.services.dbh.db.selectFrom('audit_log').select(['actor', 'action']).where('action', '=', 'device.wiped').execute();
+    expect(audit).toEqual([{ actor: 'device', action: 'device.wiped' }]);
+  });
 });

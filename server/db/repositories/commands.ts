@@ -9,9 +9,17 @@ export async function insertCommands(db: Db, rows: CommandsTable[]): Promise<voi
 export const pendingCommands = (db: Db, deviceId: string, now: number): Promise<CommandsTable[]> =>
   db.selectFrom('commands').selectAll().where('device_id', '=', deviceId).where('acked_at', 'is', null).where('expires_at', '>', now).orderBy('created_at').orderBy('id').execute();
 
-export async function ackCommand(db: Db, deviceId: string, id: string, result: string, now: number): Promise<boolean> {
-  const r = await db.updateTable('commands').set({ acked_at: now, result }).where('id', '=', id).where('device_id', '=', deviceId).where('acked_at', 'is', null).executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+/** Marks a pending command done; returns its kind, or null if there was no such pending command. */
+export async function ackCommand(db: Db, deviceId: string, id: string, result: string, now: number): Promise<CommandsTable['kind'] | null> {
+  const r = await db
+    .updateTable('commands')
+    .set({ acked_at: now, result })
+    .where('id', '=', id)
+    .where('device_id', '=', deviceId)
+    .where('acked_at', 'is', null)
+    .returning('kind')
+    .executeTakeFirst();
+  return r?.kind ?? null;
 }
 
 /** Every command of every device, newest first (for the device index's state). */

@@ -34,3 +34,8 @@ export const findLiveSession = (db: Db, tokenHash: string, now: number) =>
 export async function touchSession(db: Db, tokenHash: string, now: number): Promise<void> {
   await db.updateTable('sessions').set({ last_used_at: now, expires_at: now + SESSION_IDLE_MS }).where('token_hash', '=', tokenHash).execute();
 }
+
+/** Ends every session of a device (it was wiped): its tokens stop working at once. */
+export async function deleteDeviceSessions(db: Db, deviceId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('device_id', '=', deviceId).execute();
+}
