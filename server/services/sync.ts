@@ -83,6 +83,6 @@ export class SyncService {
       data: r.data!.toString('base64'),
     }));
     await writeSyncLog(this.dbh.db, { deviceId: auth.deviceId, userId: auth.userId, kind: 'pull', changes: changes.length, bytes: changes.reduce((n, c) => n + c.data.length, 0) }, now);
-    return { changes, cursor: changes.length ? changes[changes.length - 1]!.seq : after, more: rows.length > limit };
+    return { changes, cursor: changes.length ? changes[changes.length - 1]!.seq : after, more: rows.length > limit, serverTime: now };
   }
 }

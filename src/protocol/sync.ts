@@ -49,5 +49,7 @@ export const PullResponse = z.object({
   /** Pass as `after` next time. */
   cursor: z.number().int().nonnegative(),
   more: z.boolean(),
+  /** The server's clock (ms): devices measure "time without contact" from it, not from their own clock. */
+  serverTime: z.number().int(),
 });
 export type PullResponse = z.infer<typeof PullResponse>;

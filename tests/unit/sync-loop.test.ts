@@ -144,6 +144,10 @@ describe('sync between two devices of one user', () => {
 
     await startFullSync(b.db);
     expect((await b.db.serverSessions.toArray()).every((x) => x.cursor === 0)).toBe(true);
+    // A re-pull cut half-way: none of it is applied (it would be deleted from the inbox, then lost with the pages).
+    await b.db.inbox.bulkPut(history.slice(0, 1));
+    expect(await b.v.applyInbox()).toBe(0);
+    expect(await b.db.inbox.count()).toBe(1);
     const pullAgain = async () => {
       await b.db.inbox.bulkPut(history);
       await b.db.transaction('rw', b.db.groups, () => pulledToEnd(b.db, [group]));

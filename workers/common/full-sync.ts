@@ -22,3 +22,12 @@ export async function pulledToEnd(db: VaultDb, groups: readonly string[]): Promi
     .filter((g) => g.rebuild === 'pulling')
     .modify({ rebuild: 'pulled' });
 }
+
+/** Changes of these groups were just sent: a rebuild that was ready waits for the pull that brings them back (call inside the push's transaction). */
+export async function resumePulling(db: VaultDb, groups: readonly string[]): Promise<void> {
+  await db.groups
+    .where('id')
+    .anyOf([...groups])
+    .filter((g) => g.rebuild === 'pulled')
+    .modify({ rebuild: 'pulling' });
+}

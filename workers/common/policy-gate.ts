@@ -1,5 +1,5 @@
 import type { DeviceFacts, Verdict } from '../../src/domain/policy-engine';
-import { checkLogin, checkSession, effectiveNow } from '../../src/domain/policy-engine';
+import { checkLogin, checkSession } from '../../src/domain/policy-engine';
 import type { VaultDb } from './db';
 import { ADMIN_LOCK } from './commands';
 import { verifyPolicy } from './policy-store';
@@ -43,15 +43,17 @@ export async function checkPolicy(db: VaultDb, userId: string, appVersion: strin
 }
 
 /**
- * The time to stamp server contact with: the clock as the rules read it,
- * never earlier than the high-water mark. Stamped with the raw clock, a
- * sync made while the clock reads earlier than a time the device has seen
- * (set back, or once run ahead) would count as contact that long ago: login
- * stays refused, or the device is wiped, right after it reached the server.
+ * Server contact re-anchors the rules' clock to the server's: the contact
+ * is stamped with the server's time, and the high-water mark is set to it
+ * (the one place it may go down). So a device whose clock once ran ahead,
+ * or was set forward and back, is measured from real contact; a clock set
+ * back after contact still cannot make time run backwards.
  */
-export async function contactTime(db: VaultDb, now: number): Promise<number> {
-  const mark = await db.meta.get(HIGH_WATER);
-  return effectiveNow(now, { highWater: Number(mark?.value ?? 0) || 0 });
+export async function recordContact(db: VaultDb, serverTime: number): Promise<void> {
+  await db.transaction('rw', db.meta, db.syncState, async () => {
+    await db.meta.put({ key: HIGH_WATER, value: String(serverTime) });
+    await db.syncState.put({ ...(await db.syncState.get('status')), lastContact: serverTime, key: 'status' });
+  });
 }
 
 /**

@@ -32,10 +32,13 @@ export async function fetchPolicy(db: VaultDb, api: ApiClient, s: ServerSessionR
   const signed = await api.json('/device/policy', SignedPolicy);
   const fresh = await verifyPolicy(s, signed);
   if (!fresh) return 0; // a bad answer is ignored; the copy kept stays in force
+  // Verified outside the transaction (WebCrypto would let IndexedDB commit it early); inside, only "is the kept copy still the one checked".
+  const before = await db.serverSessions.get(s.userId);
+  const kept = before?.policy ? await verifyPolicy(before, before.policy) : null;
+  if (!before || (kept && kept.issuedAt > fresh.issuedAt)) return 0;
   return db.transaction('rw', db.serverSessions, async () => {
     const row = await db.serverSessions.get(s.userId);
-    const kept = row?.policy ? await verifyPolicy(row, row.policy) : null;
-    if (!row || (kept && kept.issuedAt > fresh.issuedAt)) return 0;
+    if (!row || row.policy?.sig !== before.policy?.sig) return 0; // changed meanwhile: the next sync decides
     await db.serverSessions.update(s.userId, { policy: signed });
     return 1;
   });
@@ -53,9 +56,12 @@ const LOGIN_POLICY_WAIT_MS = 5_000;
 export async function refreshPolicyForLogin(db: VaultDb, origin: () => string, userId: string): Promise<void> {
   const s = await db.serverSessions.get(userId);
   const kept = s?.policy ? await verifyPolicy(s, s.policy) : null;
-  if (!s || !kept?.policy.checkPolicyOnLogin || (typeof navigator !== 'undefined' && navigator.onLine === false)) return;
+  // A kept copy that does not verify (tampered) is refreshed too: a fresh signed one is the way out.
+  const wanted = s?.policy !== undefined && (kept === null || kept.policy.checkPolicyOnLogin === true);
+  if (!s || !wanted || (typeof navigator !== 'undefined' && navigator.onLine === false)) return;
   const device = await loadDeviceKey(db);
   if (!device) return;
   const wait = new Promise<void>((resolve) => setTimeout(resolve, LOGIN_POLICY_WAIT_MS));
-  await Promise.race([fetchPolicy(db, new ApiClient(origin(), device, s.token), s).catch(() => 0), wait]);
+  const fetched = (async () => fetchPolicy(db, new ApiClient(origin(), device, s.token), s))().catch(() => 0);
+  await Promise.race([fetched, wait]);
 }

@@ -6,8 +6,8 @@ import { ApiClient } from '../common/api-client';
 import { openVaultDb, type OutboxRow, type ServerSessionRow, type SyncStateRow, type VaultDb } from '../common/db';
 import { loadDeviceKey } from '../common/device-key';
 import { runCommands } from '../common/commands';
-import { pulledToEnd } from '../common/full-sync';
-import { checkPolicy, contactTime, wipeIfDue } from '../common/policy-gate';
+import { pulledToEnd, resumePulling } from '../common/full-sync';
+import { checkPolicy, recordContact, wipeIfDue } from '../common/policy-gate';
 import { fetchPolicy } from '../common/policy-store';
 import { finishPendingWipe } from '../common/wipe';
 import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
@@ -60,9 +60,9 @@ export async function runSync(db: VaultDb, origin: string, pushManager?: PushMan
     await step(() => push(db, api, s), 'pushed');
     await step(() => uploadBlobs(db, api, s), 'blobsUp');
     await step(async () => {
-      const n = await pull(db, api, s);
-      await contact(db); // only a server that answered counts as contact
-      return n;
+      const { pulled, serverTime } = await pull(db, api, s);
+      await recordContact(db, serverTime); // only a server that answered counts as contact, on its clock
+      return pulled;
     }, 'pulled');
     await step(() => downloadBlobs(db, api, s), 'blobsDown');
     await step(async () => (await fetchPolicy(db, api, s), 0), 'pulled');
@@ -72,7 +72,7 @@ export async function runSync(db: VaultDb, origin: string, pushManager?: PushMan
     if (outcome.fullSync) {
       // Everything again, now: the vault rebuilds the pages once this pull has reached the end.
       const fresh = (await db.serverSessions.get(s.userId)) ?? s;
-      await step(() => pull(db, api, fresh), 'pulled');
+      await step(async () => (await pull(db, api, fresh)).pulled, 'pulled');
       await step(() => downloadBlobs(db, api, fresh), 'blobsDown');
     }
     if (outcome.changed) announce({ type: 'commanded' });
@@ -99,8 +99,6 @@ function announce(m: SyncMessage): void {
   ch.close();
 }
 
-/** The time of server contact: what "force server connection" policies are measured from (on the rules' clock, see contactTime). */
-const contact = async (db: VaultDb) => updateStatus(db, { lastContact: await contactTime(db, Date.now()) });
 
 /** Merges `patch` into the status row, in one transaction so concurrent writers lose nothing. */
 async function updateStatus(db: VaultDb, patch: Omit<SyncStateRow, 'key'>): Promise<void> {
@@ -121,7 +119,11 @@ async function push(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<n
       },
     });
     const accepted = new Set(res.accepted.map((a) => a.changeId));
-    await db.outbox.bulkDelete(rows.filter((r) => accepted.has(r.changeId)).map((r) => r.seq!));
+    await db.transaction('rw', db.outbox, db.groups, async () => {
+      await db.outbox.bulkDelete(rows.filter((r) => accepted.has(r.changeId)).map((r) => r.seq!));
+      // A rebuild waiting for these must also wait for the pull that brings them back.
+      await resumePulling(db, [...new Set(rows.map((r) => r.group))]);
+    });
     pushed += accepted.size;
     if (accepted.size < rows.length) throw new VaultError('ServerError', 'push not fully accepted');
   }
@@ -136,7 +138,8 @@ function batchBySize(rows: OutboxRow[]): OutboxRow[] {
   return rows.slice(0, n);
 }
 
-async function pull(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
+/** Pulls to the end (or until a concurrent cursor reset); returns the count and the server's clock of the last answer. */
+async function pull(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<{ pulled: number; serverTime: number }> {
   let pulled = 0;
   let cursor = s.cursor;
   for (;;) {
@@ -153,10 +156,10 @@ async function pull(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<n
       await db.serverSessions.update(s.userId, { cursor: page.cursor });
       return true;
     });
-    if (!moved) return pulled;
+    if (!moved) return { pulled, serverTime: page.serverTime };
     pulled += page.changes.length;
     cursor = page.cursor;
-    if (!page.more) return pulled;
+    if (!page.more) return { pulled, serverTime: page.serverTime };
   }
 }
 

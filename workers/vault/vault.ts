@@ -365,7 +365,14 @@ export class Vault implements VaultApi {
     if (!s) return 0;
     let applied = 0;
     for (const part of s.partitions.values()) {
-      if (await rebuildIfPulled(this.db, part.pages.partition)) part.pages.invalidate();
+      const group = part.pages.partition;
+      const rebuild = await this.mutex.run(`fv:partition:${group}`, () => rebuildIfPulled(this.db, group));
+      if (rebuild.state === 'pulling') continue;
+      if (rebuild.state === 'rebuilt') {
+        // This tab's cached pages and every other tab's are stale now.
+        part.pages.invalidate();
+        for (const collection of rebuild.collections) this.feed.publish({ partition: group, collection, ids: [] });
+      }
       const r = await applyInbox(this.db, part.pages.partition, part.pages, part.records, s.clock);
       if (this.current !== s) return applied; // locked meanwhile
       applied += r.applied;
