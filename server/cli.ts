@@ -5,7 +5,7 @@ import { CONFIG_HELP, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { ApiHttpError } from './errors';
 import { AdminService } from './services/admin';
-import { loadServerSecret } from './services/server-secret';
+import { existingServerSecret } from './services/server-secret';
 
 /**
  * Admin CLI: talks to the database directly with the server's own config
@@ -55,7 +55,14 @@ async function main(): Promise<number> {
   }
   const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, poolSize: 1 });
   try {
-    const admin = new AdminService(dbh, config, loadServerSecret(config.serverSecret, config.dataDir).secret);
+    const totp = command === 'totp-enable' || command === 'totp-disable';
+    // Authenticator secrets are sealed under the servers' secret: never a new one made here, nor the local file when the servers share FV_SERVER_SECRET.
+    const secret = totp ? existingServerSecret(config.serverSecret, config.dataDir) : null;
+    if (totp && (!secret || (config.databaseUrl && !config.serverSecret))) {
+      process.stderr.write('Set FV_SERVER_SECRET to the servers’ secret (or, with SQLite, start the server once so it makes its secret file).\n');
+      return 2;
+    }
+    const admin = new AdminService(dbh, config, secret);
     const actor = { userId: null, name: 'cli' };
     if (command === 'totp-enable') {
       const t = await admin.enableTotp(username.data, actor);

@@ -44,12 +44,19 @@ export interface ServerConfig {
    * recipient of every group key they own (README: the trade-off).
    */
   recoveryPublicKey?: string | undefined;
-  /** Web Push: the contact push services see (RFC 8292), and whether http:// endpoints are accepted (tests only). */
-  push: { subject: string; allowHttp: boolean };
+  /**
+   * Web Push: the contact push services see (RFC 8292); the hosts a
+   * device's push endpoint may name (the server POSTs there, so not just
+   * any URL); whether http:// endpoints are accepted (tests only).
+   */
+  push: { subject: string; hosts: string[]; allowHttp: boolean };
   /** Trust X-Forwarded-* from a reverse proxy (for client IPs and https). */
   trustProxy: boolean;
   logLevel: string;
 }
+
+/** The push services of Chromium browsers, Firefox, Safari and Edge; `*.` matches any subdomain. */
+export const DEFAULT_PUSH_HOSTS = ['fcm.googleapis.com', 'updates.push.services.mozilla.com', '*.push.apple.com', '*.notify.windows.com'];
 
 export const DEFAULT_AUTH_KEY_SCRYPT: ScryptParams = { N: 2 ** 15, r: 8, p: 1 };
 export const DEFAULT_PASSWORD_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
@@ -77,7 +84,8 @@ export const CONFIG_HELP = `Options (flag, or environment variable):
   --log-level L       LOG_LEVEL      pino level (default info)
                       FV_SERVER_SECRET  server secret (all processes of one deployment share it)
                       FV_RECOVERY_PUBLIC_KEY  optional organisation recovery key (ECDH P-256 SPKI, base64)
-                      FV_PUSH_CONTACT   mailto: or https: contact for Web Push services (default PUBLIC_URL if https)`;
+                      FV_PUSH_CONTACT   mailto: or https: contact for Web Push services (default PUBLIC_URL if https)
+                      FV_PUSH_HOSTS     comma-separated push service hosts devices may subscribe with (*.example.org allowed)`;
 
 /**
  * Parses flags (argv without node and script) and env. Returns the config
@@ -117,7 +125,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
         // Revealing a code is escrow use: a handful an hour is plenty for a support desk.
         reveal: { max: Number(env.FV_RATE_LIMIT_REVEAL ?? 10), windowMs: 3600_000 },
       },
-      push: { subject: pushContact(env.FV_PUSH_CONTACT, publicUrl), allowHttp: env.FV_PUSH_ALLOW_HTTP === '1' },
+      push: {
+        subject: pushContact(env.FV_PUSH_CONTACT, publicUrl),
+        hosts: env.FV_PUSH_HOSTS ? env.FV_PUSH_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) : DEFAULT_PUSH_HOSTS,
+        allowHttp: env.FV_PUSH_ALLOW_HTTP === '1',
+      },
       trustProxy: values['trust-proxy'] ?? /^(1|true|yes)$/i.test(env.TRUST_PROXY ?? ''),
       logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
     },

@@ -45,14 +45,20 @@ export interface ConsoleUser {
 }
 
 export class AdminService {
-  private readonly totpKey: Buffer;
+  /** Seals console users' TOTP secrets; null where no server secret is known (the CLI's user commands need none). */
+  private readonly totpKey: Buffer | null;
 
   constructor(
     private readonly dbh: DatabaseHandle,
     private readonly config: ServerConfig,
-    secret: Buffer,
+    secret: Buffer | null,
   ) {
-    this.totpKey = hmac(secret, 'totp-key', '');
+    this.totpKey = secret && hmac(secret, 'totp-key', '');
+  }
+
+  private sealingKey(): Buffer {
+    if (!this.totpKey) throw new Error('the server secret is needed for authenticator codes');
+    return this.totpKey;
   }
 
   /**
@@ -103,8 +109,12 @@ export class AdminService {
       throw unauthorized(MESSAGES.wrongLogin);
     }
     if (staff.totp_sealed) {
-      if (totp === undefined) throw new ApiHttpError(401, 'TotpRequired', 'Enter the 6-digit code from your authenticator app.');
-      const secret = unseal(this.totpKey, totpAad(staff.id), staff.totp_sealed);
+      if (totp === undefined) {
+        // The password was right: that is worth a trace even though nobody is signed in yet.
+        await writeAudit(this.dbh.db, { actorUserId: staff.id, actor: staff.username, action: 'admin.login.totp_required', target: staff.username, ip }, now);
+        throw new ApiHttpError(401, 'TotpRequired', 'Enter the 6-digit code from your authenticator app.');
+      }
+      const secret = unseal(this.sealingKey(), totpAad(staff.id), staff.totp_sealed);
       if (secret === null) throw new ApiHttpError(500, 'ServerError', 'The authenticator secret could not be read; was the server secret changed?');
       const last = staff.totp_last_step == null ? null : Number(staff.totp_last_step);
       const step = verifyTotp(Buffer.from(secret, 'base64'), totp, now, last);
@@ -128,7 +138,7 @@ export class AdminService {
     const user = await findUserByUsername(this.dbh.db, username);
     if (!user || user.role === 'user') throw notFound('That support or admin user');
     const secret = newTotpSecret();
-    await setTotp(this.dbh.db, user.id, seal(this.totpKey, totpAad(user.id), secret.toString('base64')));
+    await setTotp(this.dbh.db, user.id, seal(this.sealingKey(), totpAad(user.id), secret.toString('base64')));
     await writeAudit(this.dbh.db, { actorUserId: actor.userId, actor: actor.name, action: 'admin.totp.enable', target: user.username, ip: actor.ip ?? null }, now);
     return { uri: otpauthUri('FieldVault', user.username, secret), secret: base32(secret) };
   }
@@ -188,7 +198,7 @@ export class AdminService {
     if (!user) throw notFound('That user');
     const devices = await devicesOfUser(this.dbh.db, id);
     // The user's own policy, for the console's editor; one that no longer validates (a newer rule set) shows as none, as it applies.
-    const policy = user.policy ? Policy.safeParse(JSON.parse(user.policy)) : null;
+    const policy = user.policy ? Policy.safeParse(parseJsonOrNull(user.policy)) : null;
     return {
       user: summary(user),
       policy: policy?.success ? policy.data : null,
@@ -212,3 +222,12 @@ export class AdminService {
 }
 
 const summary = (u: UserRow): z.infer<typeof UserSummary> => ({ id: u.id, username: u.username, displayName: u.display_name, role: u.role, enrolled: u.bundle !== null });
+
+/** A stored JSON text, or null if it is not JSON (shown as "no policy" rather than failing the page). */
+function parseJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}

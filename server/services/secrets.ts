@@ -70,8 +70,9 @@ export function seal(key: Buffer, aad: string, text: string): string {
 /** The text seal() sealed, or null if the key (server secret) changed or the value was altered or moved. */
 export function unseal(key: Buffer, aad: string, sealed: string): string | null {
   const buf = Buffer.from(sealed, 'base64');
+  if (buf.length < IV_BYTES + TAG_BYTES) return null;
   try {
-    const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, IV_BYTES)).setAAD(Buffer.from(aad));
+    const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES }).setAAD(Buffer.from(aad));
     d.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
     return Buffer.concat([d.update(buf.subarray(IV_BYTES, buf.length - TAG_BYTES)), d.final()]).toString('utf8');
   } catch {

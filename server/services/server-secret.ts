@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const SECRET_FILE = 'server-secret';
@@ -34,4 +34,14 @@ export function loadServerSecret(fromEnv: string | undefined, dataDir: string): 
   const secret = readFileSync(file, 'utf8').trim();
   if (secret.length < 32) throw new Error(`${file} is too short to be a server secret; delete it to make a new one`);
   return { secret: Buffer.from(secret, 'utf8'), source: 'file' };
+}
+
+/**
+ * The secret the servers use, for tools that must not make a new one (the
+ * admin CLI): from FV_SERVER_SECRET, else the data directory's file if it
+ * exists; null if neither.
+ */
+export function existingServerSecret(fromEnv: string | undefined, dataDir: string): Buffer | null {
+  if (fromEnv || existsSync(join(dataDir, SECRET_FILE))) return loadServerSecret(fromEnv, dataDir).secret;
+  return null;
 }

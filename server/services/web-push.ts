@@ -19,10 +19,13 @@ import type { DeviceAuth } from './sync';
 const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
 /** How long a push service keeps trying to deliver (seconds): a command is still worth a wake-up a day later. */
 const PUSH_TTL_SECONDS = 24 * 3600;
+const PUSH_CONCURRENCY = 10;
 
 export interface PushOptions {
   /** mailto: or https: contact for push services (RFC 8292 `sub`). */
   subject: string;
+  /** Hosts an endpoint may name: exact, or `*.domain` for its subdomains. */
+  hosts: string[];
   /** Accept http:// endpoints (tests with a local push service only). */
   allowHttp: boolean;
 }
@@ -46,7 +49,7 @@ export class PushService {
   }
 
   async subscribe(auth: DeviceAuth, sub: PushSubscriptionRequest): Promise<void> {
-    if (!this.endpointAllowed(sub.endpoint)) throw badRequest('body.endpoint: a push endpoint must be an https URL');
+    if (!this.endpointAllowed(sub.endpoint)) throw badRequest('body.endpoint: not an https URL of a known push service');
     await setPushSubscription(this.dbh.db, auth.deviceId, { endpoint: sub.endpoint, p256dh: sub.keys.p256dh, auth: sub.keys.auth });
   }
 
@@ -61,7 +64,8 @@ export class PushService {
    */
   async wake(deviceIds: string[]): Promise<void> {
     const targets = await pushTargets(this.dbh.db, deviceIds).catch((e: unknown) => (this.log.warn({ err: e }, 'push: could not read subscriptions'), []));
-    await Promise.all(targets.map((t) => this.send(t)));
+    // A few at a time: a command to a large device group must not open a socket per device at once.
+    for (let i = 0; i < targets.length; i += PUSH_CONCURRENCY) await Promise.all(targets.slice(i, i + PUSH_CONCURRENCY).map((t) => this.send(t)));
   }
 
   private async send(t: PushTarget): Promise<void> {
@@ -75,6 +79,7 @@ export class PushService {
         urgency: 'high',
       });
       const res = await fetch(req.endpoint, { method: req.method, headers: req.headers as Record<string, string>, body: new Uint8Array(req.body), redirect: 'error', signal: AbortSignal.timeout(10_000) });
+      await res.body?.cancel();
       if (res.status === 404 || res.status === 410) {
         await setPushSubscription(this.dbh.db, t.deviceId, null);
         this.log.info({ device: t.deviceId, host }, 'push: subscription gone, dropped');
@@ -85,9 +90,12 @@ export class PushService {
     }
   }
 
+  /** Only the push services' own hosts: a device must not make the server POST to any URL it likes (SSRF). */
   private endpointAllowed(endpoint: string): boolean {
     const u = URL.canParse(endpoint) ? new URL(endpoint) : null;
-    return u !== null && (u.protocol === 'https:' || (this.opts.allowHttp && u.protocol === 'http:'));
+    if (!u || !(u.protocol === 'https:' || (this.opts.allowHttp && u.protocol === 'http:'))) return false;
+    const host = u.hostname.toLowerCase();
+    return this.opts.hosts.some((h) => (h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h));
   }
 }
 

@@ -26,9 +26,16 @@ export function registerServiceWorker(): void {
   void wb.register();
 }
 
-/** Reloads into `sw` once it is active (with no page under its control yet there is no 'controllerchange' to wait for). */
+/**
+ * Reloads into `sw` once it is active (with no page under its control yet
+ * there is no 'controllerchange' to wait for). One that fails to install
+ * ends the attempt, so the next check can try again.
+ */
 function reloadWhenActive(sw: ServiceWorker): void {
-  sw.addEventListener('statechange', () => sw.state === 'activated' && location.reload());
+  sw.addEventListener('statechange', () => {
+    if (sw.state === 'activated') location.reload();
+    else if (sw.state === 'redundant' && updateState.value === 'checking') updateState.value = 'none';
+  });
 }
 
 function activate(sw: ServiceWorker): void {

@@ -16,7 +16,15 @@ export type Route =
   | { name: 'audit' };
 
 export function parseRoute(hash: string): Route {
-  const [a = '', b] = hash.replace(/^#\/?/, '').split('?')[0]!.split('/').map((s) => decodeURIComponent(s));
+  // A malformed escape in a pasted link means no such page, not a console that fails to load.
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return '';
+    }
+  };
+  const [a = '', b] = hash.replace(/^#\/?/, '').split('?')[0]!.split('/').map(decode);
   if (a === 'devices') return b ? { name: 'device', id: b } : { name: 'devices' };
   if (a === 'groups') return b ? { name: 'groups', id: b } : { name: 'groups' };
   if (a === 'users') return b ? { name: 'user', id: b } : { name: 'users' };

@@ -69,6 +69,10 @@ describe.each(DB_KINDS)('web push (%s)', (kind) => {
     expect(bad.status).toBe(400);
     expect(bad.json.message).toMatch(/body\.endpoint/);
     expect((await subscribe({ endpoint: `${serviceUrl}/x`, keys: { p256dh: 'not base64!' } })).status).toBe(400);
+    // Only the push services' hosts: not an internal address the server would then POST to.
+    const internal = await subscribe({ endpoint: 'http://localhost:5432/admin', keys });
+    expect(internal.status).toBe(400);
+    expect(internal.json.message).toMatch(/known push service/);
     expect((await alice.device.inject(s.app, 'PUT', '/device/push-subscription', { body: { endpoint: `${serviceUrl}/x`, keys } })).status).toBe(401);
   });
 

@@ -46,12 +46,14 @@ self.addEventListener('periodicsync', (event) => {
 
 // Web Push: the server wakes this worker when an admin command waits (lock, wipe, …), even with no tab open.
 self.addEventListener('push', (event) => {
-  if (!isSyncPush(event.data)) return;
+  const ours = isSyncPush(event.data);
   event.waitUntil(
-    sync(true).then(async () => {
-      // Browsers expect a visible notification per push; it says nothing about the data.
-      if (Notification.permission === 'granted')
-        await self.registration.showNotification('FieldVault', { body: 'Your organisation sent an instruction to this device.', tag: 'fv-command', silent: true });
-    }),
+    (ours ? sync(true) : Promise.resolve(null))
+      .catch(() => null) // a failed sync is reported by the sync itself; the push is done either way
+      .then(async () => {
+        // Browsers expect a visible notification for every push (or they revoke the subscription); it says nothing about the data.
+        if (Notification.permission === 'granted')
+          await self.registration.showNotification('FieldVault', { body: 'Your organisation sent an instruction to this device.', tag: 'fv-command', silent: true });
+      }),
   );
 });

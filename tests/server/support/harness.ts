@@ -28,7 +28,7 @@ export function testConfig(dataDir: string, databaseUrl: string | undefined, ove
     authKeyScrypt: TEST_SCRYPT,
     passwordScrypt: TEST_SCRYPT,
     rateLimits: { auth: { max: 10_000, windowMs: 60_000 }, admin: { max: 10_000, windowMs: 60_000 }, reveal: { max: 10_000, windowMs: 60_000 } },
-    push: { subject: 'mailto:test@fieldvault.invalid', allowHttp: true },
+    push: { subject: 'mailto:test@fieldvault.invalid', hosts: ['127.0.0.1'], allowHttp: true },
     trustProxy: false,
     logLevel: 'silent',
     ...over,
