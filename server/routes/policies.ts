@@ -13,6 +13,7 @@ import {
   SignedPolicy,
   SyncLogResponse,
   AuditResponse,
+  WipedReport,
 } from '../../src/protocol/policy';
 import { listAudit } from '../db/repositories/audit';
 import { syncLogOf } from '../db/repositories/sync-log';
@@ -36,6 +37,12 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
     const { id } = parseOr400(IdParams, request.params, 'params');
     const body = parseOr400(CommandAck, request.body, 'body');
     await commands.ack(deviceOf(request), id, body.result);
+    return reply.code(204).send();
+  });
+
+  app.post('/device/wiped', device, async (request, reply) => {
+    const { reason } = parseOr400(WipedReport, request.body, 'body');
+    await commands.wipedByPolicy(deviceOf(request), reason);
     return reply.code(204).send();
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { CommandKind, DeviceRow, SignedPolicy } from '../../src/protocol/policy';
-import type { DatabaseHandle } from '../db/database';
+import type { DatabaseHandle, Db } from '../db/database';
 import { writeAudit } from '../db/repositories/audit';
 import { ackCommand, allCommands, allDevices, devicesInGroup, insertCommands, pendingCommands } from '../db/repositories/commands';
 import { findDeviceGroup } from '../db/repositories/device-groups';
@@ -59,19 +59,25 @@ export class CommandService {
     };
   }
 
-  /**
-   * A device reports a command done. After a wipe the device holds nothing
-   * any more: its sessions end (a token copied off it before the wipe is
-   * useless) and its push subscription is dropped.
-   */
+  /** A device reports a command done (after a wipe: see endWipedDevice). */
   async ack(auth: DeviceAuth, id: string, result: string, now = Date.now()): Promise<void> {
     await this.dbh.db.transaction().execute(async (trx) => {
       const kind = await ackCommand(trx, auth.deviceId, id, result, now);
       if (!kind) throw notFound('That pending command');
-      if (kind !== 'wipe') return;
-      await deleteDeviceSessions(trx, auth.deviceId);
-      await setPushSubscription(trx, auth.deviceId, null);
-      await writeAudit(trx, { actorUserId: null, actor: 'device', action: 'device.wiped', target: auth.deviceId, ip: null, detail: { command: id } }, now);
+      if (kind === 'wipe') await endWipedDevice(trx, auth.deviceId, { command: id }, now);
+    });
+  }
+
+  /**
+   * A device wiped itself as its policy demanded (too many wrong passwords,
+   * too long without contact). Recorded as a wipe carried out, so the
+   * device index says "wiped", and handled as an acknowledged wipe.
+   */
+  async wipedByPolicy(auth: DeviceAuth, reason: string, now = Date.now()): Promise<void> {
+    await this.dbh.db.transaction().execute(async (trx) => {
+      const id = randomUUID();
+      await insertCommands(trx, [{ id, device_id: auth.deviceId, kind: 'wipe', created_at: now, created_by: 'device policy', expires_at: now, acked_at: now, result: reason }]);
+      await endWipedDevice(trx, auth.deviceId, { policy: reason }, now);
     });
   }
 
@@ -91,6 +97,13 @@ export class CommandService {
       state: stateOf(commands.filter((c) => c.device_id === d.id), now),
     }));
   }
+}
+
+/** After a wipe the device holds nothing: its sessions end (a token copied off it before is useless) and its push subscription goes. */
+async function endWipedDevice(trx: Db, deviceId: string, detail: Record<string, unknown>, now: number): Promise<void> {
+  await deleteDeviceSessions(trx, deviceId);
+  await setPushSubscription(trx, deviceId, null);
+  await writeAudit(trx, { actorUserId: null, actor: 'device', action: 'device.wiped', target: deviceId, ip: null, detail }, now);
 }
 
 /** From a device's commands, newest first: a pending one says so; else the last lock, unlock or wipe it carried out. */

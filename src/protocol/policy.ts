@@ -41,6 +41,8 @@ export type CommandStatement = z.infer<typeof CommandStatement>;
 /** GET /device/commands — pending commands, each signed like a policy (SignedPolicy's shape). */
 export const PendingCommands = z.object({ commands: z.array(SignedPolicy).max(100) });
 export const CommandAck = z.object({ result: z.string().max(500) });
+/** POST /device/wiped — the device wiped itself as its policy demanded (reported before its stores go). */
+export const WipedReport = z.object({ reason: z.enum(['NoServerContact', 'TooManyAttempts']) });
 
 /** GET /admin/devices — the device index. */
 export const DeviceRow = z.object({

@@ -165,6 +165,10 @@ test.describe('device policies', () => {
       // The second wrong password wipes; the page reloads into an app with no account.
       await expect(page.getByRole('heading', { name: 'Set up your account' })).toBeVisible({ timeout: 30_000 });
       expect(await appStores(page)).toEqual(NOTHING_LEFT);
+      // The server was told before the stores went: the console shows the device wiped.
+      const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
+      const { devices } = (await (await admin.call('GET', '/admin/devices')).json()) as { devices: { user: string | null; state: string }[] };
+      expect(devices.find((d) => d.user === 'wanda')?.state).toBe('wiped');
       await page.close();
       await b.close();
 

@@ -18,8 +18,9 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     return SignedPolicy.parse(res.json);
   };
 
-  serverWithUsers(kind, ['alice'], async (server, [a]) => {
-    [s, alice] = [server, a!];
+  let bob: EnrolledUser;
+  serverWithUsers(kind, ['alice', 'bob'], async (server, [a, b]) => {
+    [s, alice, bob] = [server, a!, b!];
     const staff = await staffSessions(s.app);
     [admin, support] = [staff.admin!, staff.support];
   });
@@ -115,5 +116,16 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     expect(devices.find((d) => d.id === deviceId)?.state).toMatch(/wiped|pending/);
     const audit = await s.app.services.dbh.db.selectFrom('audit_log').select(['actor', 'action']).where('action', '=', 'device.wiped').execute();
     expect(audit).toEqual([{ actor: 'device', action: 'device.wiped' }]);
+  });
+
+  it('a device that wiped itself by policy reports it: sessions end, the console says wiped, the audit log says why', async () => {
+    const report = (body: unknown) => bob.device.inject(s.app, 'POST', '/device/wiped', { token: bob.token, body });
+    expect((await report({ reason: 'because' })).status).toBe(400);
+    expectOk(await report({ reason: 'TooManyAttempts' }), 204);
+    expect((await bob.device.inject(s.app, 'GET', '/device/policy', { token: bob.token })).status).toBe(401);
+    const devices = (await as(admin, 'GET', '/admin/devices')).json().devices as { id: string; state: string }[];
+    expect(devices.find((d) => d.id === bob.session.deviceId)?.state).toBe('wiped');
+    const audit = await s.app.services.dbh.db.selectFrom('audit_log').select(['detail']).where('action', '=', 'device.wiped').where('target', '=', bob.session.deviceId).execute();
+    expect(audit.map((a) => JSON.parse(a.detail!))).toEqual([{ policy: 'TooManyAttempts' }]);
   });
 });

@@ -1,6 +1,8 @@
 import type { DeviceFacts, Verdict } from '../../src/domain/policy-engine';
 import { checkLogin, checkSession } from '../../src/domain/policy-engine';
+import { ApiClient } from './api-client';
 import type { VaultDb } from './db';
+import { loadDeviceKey } from './device-key';
 import { ADMIN_LOCK } from './commands';
 import { verifyPolicy } from './policy-store';
 import { SYNC_CHANNEL } from './sync-channel';
@@ -58,12 +60,15 @@ export async function recordContact(db: VaultDb, serverTime: number): Promise<vo
 
 /**
  * A wipe the policy calls for (too many wrong passwords with action wipe,
- * too long without contact): crypto-shred, then every store; tells open
- * pages. True if it wiped.
+ * too long without contact): crypto-shred, tell the server when it can be
+ * reached (it ends the device's sessions and shows the device as wiped),
+ * then every store; tells open pages. True if it wiped. `origin` is the
+ * server's, where the caller knows it.
  */
-export async function wipeIfDue(db: VaultDb, verdict: Verdict): Promise<boolean> {
+export async function wipeIfDue(db: VaultDb, verdict: Verdict, origin?: () => string): Promise<boolean> {
   if (!verdict.wipe) return false;
   await shred(db);
+  if (origin) await reportWipe(db, origin, verdict.wipe);
   await eraseAll(db);
   if (typeof BroadcastChannel !== 'undefined') {
     const ch = new BroadcastChannel(SYNC_CHANNEL);
@@ -71,4 +76,16 @@ export async function wipeIfDue(db: VaultDb, verdict: Verdict): Promise<boolean>
     ch.close();
   }
   return true;
+}
+
+/** How long a wipe waits to tell the server before it goes on regardless. */
+const REPORT_WAIT_MS = 3_000;
+
+/** Best effort, bounded: a device out of contact (the usual reason for a wipe) must not be held up by it. */
+async function reportWipe(db: VaultDb, origin: () => string, reason: string): Promise<void> {
+  const report = (async () => {
+    const [device, session] = await Promise.all([loadDeviceKey(db), db.serverSessions.toCollection().first()]);
+    if (device && session) await new ApiClient(origin(), device, session.token).send('/device/wiped', { body: { reason } });
+  })().catch(() => undefined);
+  await Promise.race([report, new Promise((resolve) => setTimeout(resolve, REPORT_WAIT_MS))]);
 }

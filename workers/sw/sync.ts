@@ -46,7 +46,7 @@ export async function runSync(db: VaultDb, origin: string, pushManager?: PushMan
   const device = await loadDeviceKey(db);
   const sessions = device ? await db.serverSessions.toArray() : [];
   // Every wake checks the time-based rules first (DESIGN §6): a wipe that is due happens now.
-  for (const s of sessions) if (await wipeIfDue(db, await checkPolicy(db, s.userId, '', Date.now()))) return wiped(report);
+  for (const s of sessions) if (await wipeIfDue(db, await checkPolicy(db, s.userId, '', Date.now()), () => origin)) return wiped(report);
   for (const s of sessions) {
     const api = new ApiClient(origin, device!, s.token);
     // Each step runs even if an earlier one failed: a refused push must not stop this device from pulling.

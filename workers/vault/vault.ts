@@ -103,7 +103,7 @@ export class Vault implements VaultApi {
     }
     // Start-up: a wipe some user's policy calls for (no contact for too long) happens now.
     for (const session of await this.db.serverSessions.toArray()) {
-      if (await wipeIfDue(this.db, await checkPolicy(this.db, session.userId, this.opts.appVersion ?? 'dev', Date.now()))) {
+      if (await wipeIfDue(this.db, await checkPolicy(this.db, session.userId, this.opts.appVersion ?? 'dev', Date.now()), () => this.server().origin)) {
         await this.db.open();
         return false;
       }
@@ -137,7 +137,7 @@ export class Vault implements VaultApi {
     if (!s) return { allow: true };
     const v = await checkPolicy(this.db, s.account.userId, this.opts.appVersion ?? 'dev', Date.now(), Number(lastActivity));
     if (!v.allow && this.current === s) this.current = null; // drops every key
-    if (await wipeIfDue(this.db, v)) await this.db.open();
+    if (await wipeIfDue(this.db, v, () => this.server().origin)) await this.db.open();
     return { allow: v.allow, ...(v.reason ? { reason: v.reason } : {}) };
   }
 
@@ -438,7 +438,7 @@ export class Vault implements VaultApi {
     if (!row) return;
     await refreshPolicyForLogin(this.db, () => this.server().origin, row.userId);
     const v = await checkPolicy(this.db, row.userId, this.opts.appVersion ?? 'dev', Date.now());
-    if (await wipeIfDue(this.db, v)) {
+    if (await wipeIfDue(this.db, v, () => this.server().origin)) {
       await this.db.open();
       throw new VaultError('PolicyDenied', v.reason);
     }
