@@ -4,7 +4,7 @@ import { Policy } from '../../src/domain/policy';
 import type { CreateUserResponse, UserDetailResponse, UserSummary } from '../../src/protocol/admin';
 import type { ServerConfig } from '../config';
 import type { DatabaseHandle } from '../db/database';
-import { deleteAdminSession, findAdminSession, insertAdminSession, insertSetupToken, spendSetupToken } from '../db/repositories/admin';
+import { deleteAdminSession, deleteAdminSessionsOf, findAdminSession, insertAdminSession, insertSetupToken, spendSetupToken } from '../db/repositories/admin';
 import { writeAudit } from '../db/repositories/audit';
 import { insertCode, retireCodes } from '../db/repositories/enrollment-codes';
 import { devicesOfUser } from '../db/repositories/devices';
@@ -139,6 +139,8 @@ export class AdminService {
     if (!user || user.role === 'user') throw notFound('That support or admin user');
     const secret = newTotpSecret();
     await setTotp(this.dbh.db, user.id, seal(this.sealingKey(), totpAad(user.id), secret.toString('base64')));
+    // Sessions opened without the new factor (or with a lost phone's) end now.
+    await deleteAdminSessionsOf(this.dbh.db, user.id);
     await writeAudit(this.dbh.db, { actorUserId: actor.userId, actor: actor.name, action: 'admin.totp.enable', target: user.username, ip: actor.ip ?? null }, now);
     return { uri: otpauthUri('FieldVault', user.username, secret), secret: base32(secret) };
   }
@@ -147,6 +149,7 @@ export class AdminService {
     const user = await findUserByUsername(this.dbh.db, username);
     if (!user || user.role === 'user') throw notFound('That support or admin user');
     await setTotp(this.dbh.db, user.id, null);
+    await deleteAdminSessionsOf(this.dbh.db, user.id);
     await writeAudit(this.dbh.db, { actorUserId: actor.userId, actor: actor.name, action: 'admin.totp.disable', target: user.username, ip: actor.ip ?? null }, now);
   }
 

@@ -40,7 +40,11 @@ describe.each(DB_KINDS)('console sign-in with an authenticator (%s)', (kind) => 
     s.app.inject({ method: 'POST', url: '/api/v1/admin/login', headers: { origin: CONSOLE_ORIGIN }, payload: { username: 'helpdesk', password: STAFF_PASSWORD, ...(totp ? { totp } : {}) } });
 
   it('asks for the code after the password, takes the current one once, and is audited', async () => {
+    const before = await login();
+    const cookie = String(before.headers['set-cookie']).split(';')[0]!;
     const { secret } = await s.app.services.admin.enableTotp('helpdesk', { userId: null, name: 'test' });
+    // A session opened before the second factor was required ends with it.
+    expect((await s.app.inject({ method: 'GET', url: '/api/v1/admin/session', headers: { cookie } })).statusCode).toBe(401);
     const key = Buffer.from(base32Decode(secret));
     // Stored sealed under the server secret, never as the secret itself.
     const sealed = (await s.app.services.dbh.db.selectFrom('users').select(['totp_sealed']).where('username', '=', 'helpdesk').executeTakeFirstOrThrow()).totp_sealed!;

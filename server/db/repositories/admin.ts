@@ -29,3 +29,8 @@ export const findAdminSession = (db: Db, tokenHash: string, now: number) =>
 export async function deleteAdminSession(db: Db, tokenHash: string): Promise<void> {
   await db.deleteFrom('admin_sessions').where('token_hash', '=', tokenHash).execute();
 }
+
+/** Signs a console user out everywhere (their sign-in factors changed). */
+export async function deleteAdminSessionsOf(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('admin_sessions').where('user_id', '=', userId).execute();
+}
