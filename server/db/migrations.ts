@@ -265,6 +265,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('users').addColumn('totp_last_step', 'bigint').execute();
       },
     },
+    '0008_sync_log_errors': {
+      async up(db: Kysely<unknown>) {
+        // A refused push or pull is logged too, with the error the device was given.
+        await db.schema.alterTable('sync_log').addColumn('error', 'text').execute();
+      },
+    },
   };
 }
 

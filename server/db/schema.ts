@@ -168,6 +168,8 @@ export interface SyncLogTable {
   kind: 'push' | 'pull';
   changes: number;
   bytes: number;
+  /** Error code and sentence of a refused push or pull; null when it went through. */
+  error?: string | null;
 }
 
 export interface SetupTokensTable {

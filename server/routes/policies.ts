@@ -62,7 +62,7 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
     const { id } = parseOr400(IdParams, request.params, 'params');
     const rows = await syncLogOf(app.services.dbh.db, id);
     return answer(SyncLogResponse, {
-      entries: rows.map((r) => ({ at: new Date(Number(r.at)).toISOString(), kind: r.kind, changes: Number(r.changes), bytes: Number(r.bytes), user: r.username ?? null })),
+      entries: rows.map((r) => ({ at: new Date(Number(r.at)).toISOString(), kind: r.kind, changes: Number(r.changes), bytes: Number(r.bytes), user: r.username ?? null, error: r.error ?? null })),
     });
   });
 

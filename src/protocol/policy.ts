@@ -62,7 +62,9 @@ export const DevicesResponse = z.object({ devices: z.array(DeviceRow) });
 
 /** GET /admin/devices/:id/sync-log — every sync of one device, newest first. */
 export const SyncLogResponse = z.object({
-  entries: z.array(z.object({ at: z.string(), kind: z.enum(['push', 'pull']), changes: z.number().int(), bytes: z.number().int(), user: z.string().nullable() })),
+  entries: z.array(
+    z.object({ at: z.string(), kind: z.enum(['push', 'pull']), changes: z.number().int(), bytes: z.number().int(), user: z.string().nullable(), error: z.string().nullable() }),
+  ),
 });
 
 /** GET /admin/audit — every admin and support action (and sign-ins), newest first. */

@@ -98,7 +98,11 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     expectOk(await alice.device.inject(s.app, 'GET', '/sync/pull', { token: alice.token }), 200);
     const log = await as(admin, 'GET', `/admin/devices/${deviceId}/sync-log`);
     expect(log.statusCode).toBe(200);
-    expect(log.json().entries[0]).toMatchObject({ kind: 'pull', user: 'alice', changes: 0 });
+    expect(log.json().entries[0]).toMatchObject({ kind: 'pull', user: 'alice', changes: 0, error: null });
+    // A refused push is in the log too, with what the device was told.
+    expect((await alice.device.inject(s.app, 'POST', '/sync/push', { token: alice.token, body: { changes: [{ nonsense: true }] } })).status).toBe(400);
+    const after = (await as(admin, 'GET', `/admin/devices/${deviceId}/sync-log`)).json().entries as { kind: string; error: string | null }[];
+    expect(after[0]).toMatchObject({ kind: 'push', error: expect.stringMatching(/^BadRequest: body\.changes/) });
     const audit = await as(admin, 'GET', '/admin/audit');
     expect((audit.json().entries as { action: string }[]).map((e) => e.action)).toEqual(expect.arrayContaining(['device.lock', 'user.policy', 'admin.login']));
     expect((await as(support, 'GET', '/admin/audit')).statusCode).toBe(403);

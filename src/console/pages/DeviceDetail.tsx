@@ -91,6 +91,7 @@ export function DeviceDetail({ id }: { id: string }) {
                     Bytes
                   </th>
                   <th scope="col">User</th>
+                  <th scope="col">Error</th>
                 </tr>
               </thead>
               <tbody>
@@ -101,6 +102,7 @@ export function DeviceDetail({ id }: { id: string }) {
                     <td class="num">{e.changes}</td>
                     <td class="num">{bytes(e.bytes)}</td>
                     <td>{e.user ?? '—'}</td>
+                    <td class={e.error ? 'error-text' : undefined}>{e.error ?? ''}</td>
                   </tr>
                 ))}
               </tbody>
