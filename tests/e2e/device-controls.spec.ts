@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { PASSWORD, addContact, enroll, logIn, syncUntilLocked, syncUntilSent } from './support/app';
+import { PASSWORD, addContact, enroll, logIn, syncUntilLocked, syncUntilSent, logInOnceAdmitted } from './support/app';
 import { NOTHING_LEFT, appStores } from './support/app-stores';
 import { consoleSession } from './support/console';
 import { serverAndDevices } from './support/devices';
@@ -34,16 +34,6 @@ async function adminApi(server: TestServer) {
 async function setUserPolicy(server: TestServer, username: string, policy: unknown) {
   const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
   expect((await admin.call('PUT', `/admin/users/${await admin.userId(username)}/policy`, { policy })).status).toBe(204);
-}
-
-/** Reopens the app (which syncs) and logs in until the device lets the user in again. */
-async function logInOnceAdmitted(page: Page, username: string) {
-  await expect(async () => {
-    await page.reload();
-    await page.waitForTimeout(500);
-    await logIn(page, username, PASSWORD);
-    await expect(page.getByRole('button', { name: 'Lock', exact: true })).toBeVisible({ timeout: 3_000 });
-  }).toPass({ timeout: 60_000 });
 }
 
 /** The policies the device holds (the signed statements' policy parts; policies are not secret). */

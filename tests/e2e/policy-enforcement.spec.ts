@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { PASSWORD, addContact, enroll, logIn, waitForOfflineReady } from './support/app';
+import { PASSWORD, addContact, enroll, logIn, waitForOfflineReady, logInOnceAdmitted } from './support/app';
 import { NOTHING_LEFT, appStores } from './support/app-stores';
 import { launchProfile, tempProfile } from './support/browser';
 import { consoleSession } from './support/console';
@@ -76,16 +76,6 @@ async function attempt(page: Page, username: string, password: string) {
 async function lock(page: Page) {
   await page.getByRole('button', { name: 'Lock', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
-}
-
-/** Reopens the app (which syncs) and logs in until the device lets the user in. */
-async function logInOnceAdmitted(page: Page, username: string, password = PASSWORD) {
-  await expect(async () => {
-    await page.reload();
-    await page.waitForTimeout(500);
-    await logIn(page, username, password);
-    await expect(page.getByRole('button', { name: 'Lock', exact: true })).toBeVisible({ timeout: 3_000 });
-  }).toPass({ timeout: 60_000 });
 }
 
 /** A fresh browser context (one device) for one test, closed after it. */
@@ -173,6 +163,34 @@ test.describe('device policies', () => {
       await b.close();
 
       // Nothing of the record is left in any file of the profile.
+      expect(scanProfile(profile.dir, [marker])).toEqual([]);
+    } finally {
+      await b.close().catch(() => undefined);
+      profile.remove();
+    }
+  });
+
+  test('a wipe command from the console: the profile holds no app data afterwards, and the console says wiped', async () => {
+    const marker = `MARKER-${crypto.randomUUID()}`;
+    const profile = tempProfile();
+    const b = await launchProfile(profile.dir);
+    try {
+      const page = await b.context.newPage();
+      await enroll(page, (await server.createUser('wilma')).link);
+      await addContact(page, { name: `Wilma ${marker}`, notes: `Met about ${marker}` });
+      const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
+      const wilmasDevice = async () =>
+        ((await (await admin.call('GET', '/admin/devices')).json()) as { devices: { id: string; user: string | null; state: string }[] }).devices.find((d) => d.user === 'wilma')!;
+      expect((await admin.call('POST', `/admin/devices/${(await wilmasDevice()).id}/commands`, { kind: 'wipe' })).status).toBe(201);
+      await expect(async () => {
+        await page.getByRole('link', { name: 'Settings' }).click({ timeout: 2_000 });
+        await page.getByRole('button', { name: 'Sync now' }).click({ timeout: 2_000 });
+        await expect(page.getByRole('heading', { name: 'Set up your account' })).toBeVisible({ timeout: 3_000 });
+      }).toPass({ timeout: 60_000 });
+      expect(await appStores(page)).toEqual(NOTHING_LEFT);
+      expect((await wilmasDevice()).state).toBe('wiped');
+      await page.close();
+      await b.close();
       expect(scanProfile(profile.dir, [marker])).toEqual([]);
     } finally {
       await b.close().catch(() => undefined);

@@ -73,3 +73,13 @@ export async function syncUntilLocked(page: Page, reason: string) {
     await expect(banner).toHaveText(reason, { timeout: 2_000 });
   }).toPass({ timeout: 60_000 });
 }
+
+/** Reopens the app (which syncs) and logs in until the device lets the user in (a lifted lock or policy has reached it). */
+export async function logInOnceAdmitted(page: Page, username: string, password = PASSWORD) {
+  await expect(async () => {
+    await page.reload();
+    await page.waitForTimeout(500);
+    await logIn(page, username, password);
+    await expect(page.getByRole('button', { name: 'Lock', exact: true })).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
+}
