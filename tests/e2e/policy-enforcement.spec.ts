@@ -135,67 +135,59 @@ test.describe('device policies', () => {
     });
   });
 
-  test('2 wrong passwords wipe the app: the account is gone and the browser profile holds no app data', async () => {
-    const policy = { passwordAttempts: { max: 2, action: 'wipe' } };
+  /**
+   * A device with a persistent profile holding a contact with a marker;
+   * `wipe` wipes it somehow. Then: the app is empty, the console shows the
+   * device wiped, and no file of the profile holds the marker.
+   */
+  async function wipedProfile(username: string, wipe: (page: Page, deviceState: () => Promise<{ id: string; state: string }>) => Promise<void>) {
     const marker = `MARKER-${crypto.randomUUID()}`;
     const profile = tempProfile();
     const b = await launchProfile(profile.dir);
     try {
       const page = await b.context.newPage();
-      await enroll(page, (await server.createUser('wanda')).link);
+      await enroll(page, (await server.createUser(username)).link);
       await waitForOfflineReady(page);
-      await addContact(page, { name: `Wanda ${marker}`, notes: `Met about ${marker}` });
-      await setUserPolicy(server, 'wanda', policy);
-      await syncUntilPolicy(page, policy);
-      await lock(page);
-
-      await attempt(page, 'wanda', 'not the password');
-      await expect(page.getByRole('alert')).toHaveText(WRONG);
-      await logIn(page, 'wanda', 'nor this one');
-      // The second wrong password wipes; the page reloads into an app with no account.
+      await addContact(page, { name: `${username} ${marker}`, notes: `Met about ${marker}` });
+      const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
+      const deviceState = async () =>
+        ((await (await admin.call('GET', '/admin/devices')).json()) as { devices: { id: string; user: string | null; state: string }[] }).devices.find((d) => d.user === username)!;
+      await wipe(page, deviceState);
+      // The page reloads into an app with no account.
       await expect(page.getByRole('heading', { name: 'Set up your account' })).toBeVisible({ timeout: 30_000 });
       expect(await appStores(page)).toEqual(NOTHING_LEFT);
-      // The server was told before the stores went: the console shows the device wiped.
-      const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
-      const { devices } = (await (await admin.call('GET', '/admin/devices')).json()) as { devices: { user: string | null; state: string }[] };
-      expect(devices.find((d) => d.user === 'wanda')?.state).toBe('wiped');
+      expect((await deviceState()).state).toBe('wiped');
       await page.close();
       await b.close();
-
-      // Nothing of the record is left in any file of the profile.
       expect(scanProfile(profile.dir, [marker])).toEqual([]);
     } finally {
       await b.close().catch(() => undefined);
       profile.remove();
     }
+  }
+
+  test('2 wrong passwords wipe the app: the account is gone, the server was told, the browser profile holds no app data', async () => {
+    const policy = { passwordAttempts: { max: 2, action: 'wipe' } };
+    await wipedProfile('wanda', async (page) => {
+      await setUserPolicy(server, 'wanda', policy);
+      await syncUntilPolicy(page, policy);
+      await lock(page);
+      await attempt(page, 'wanda', 'not the password');
+      await expect(page.getByRole('alert')).toHaveText(WRONG);
+      await logIn(page, 'wanda', 'nor this one'); // the second wrong password wipes
+    });
   });
 
   test('a wipe command from the console: the profile holds no app data afterwards, and the console says wiped', async () => {
-    const marker = `MARKER-${crypto.randomUUID()}`;
-    const profile = tempProfile();
-    const b = await launchProfile(profile.dir);
-    try {
-      const page = await b.context.newPage();
-      await enroll(page, (await server.createUser('wilma')).link);
-      await addContact(page, { name: `Wilma ${marker}`, notes: `Met about ${marker}` });
-      const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
-      const wilmasDevice = async () =>
-        ((await (await admin.call('GET', '/admin/devices')).json()) as { devices: { id: string; user: string | null; state: string }[] }).devices.find((d) => d.user === 'wilma')!;
-      expect((await admin.call('POST', `/admin/devices/${(await wilmasDevice()).id}/commands`, { kind: 'wipe' })).status).toBe(201);
+    const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
+    await wipedProfile('wilma', async (page, deviceState) => {
+      expect((await admin.call('POST', `/admin/devices/${(await deviceState()).id}/commands`, { kind: 'wipe' })).status).toBe(201);
       await expect(async () => {
         await page.getByRole('link', { name: 'Settings' }).click({ timeout: 2_000 });
         await page.getByRole('button', { name: 'Sync now' }).click({ timeout: 2_000 });
         await expect(page.getByRole('heading', { name: 'Set up your account' })).toBeVisible({ timeout: 3_000 });
       }).toPass({ timeout: 60_000 });
-      expect(await appStores(page)).toEqual(NOTHING_LEFT);
-      expect((await wilmasDevice()).state).toBe('wiped');
-      await page.close();
-      await b.close();
-      expect(scanProfile(profile.dir, [marker])).toEqual([]);
-    } finally {
-      await b.close().catch(() => undefined);
-      profile.remove();
-    }
+    });
   });
 
   test('wipe after 1 hour without server contact: at the next start after the hour (not before) the app wipes itself', async ({ browser }) => {
