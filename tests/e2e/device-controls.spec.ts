@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { PASSWORD, addContact, enroll, logIn, syncUntilLocked, syncUntilSent, logInOnceAdmitted } from './support/app';
-import { NOTHING_LEFT, appStores } from './support/app-stores';
+import { NOTHING_LEFT, appStores, storedPolicies } from './support/app-stores';
 import { consoleSession } from './support/console';
 import { serverAndDevices } from './support/devices';
 import { ADMIN_PASSWORD, type TestServer } from './support/server';
@@ -34,20 +34,6 @@ async function adminApi(server: TestServer) {
 async function setUserPolicy(server: TestServer, username: string, policy: unknown) {
   const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
   expect((await admin.call('PUT', `/admin/users/${await admin.userId(username)}/policy`, { policy })).status).toBe(204);
-}
-
-/** The policies the device holds (the signed statements' policy parts; policies are not secret). */
-function storedPolicies(page: Page): Promise<unknown[]> {
-  return page.evaluate(
-    () =>
-      new Promise<unknown[]>((resolve) => {
-        const r = indexedDB.open('fieldvault');
-        r.onsuccess = () => {
-          const all = r.result.transaction('serverSessions').objectStore('serverSessions').getAll();
-          all.onsuccess = () => resolve((all.result as { policy?: { statement: string } }[]).map((x) => (x.policy ? (JSON.parse(x.policy.statement) as { policy: unknown }).policy : null)));
-        };
-      }),
-  );
 }
 
 async function syncNow(page: Page) {

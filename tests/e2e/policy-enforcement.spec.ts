@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { PASSWORD, addContact, enroll, logIn, waitForOfflineReady, logInOnceAdmitted } from './support/app';
-import { NOTHING_LEFT, appStores } from './support/app-stores';
+import { NOTHING_LEFT, appStores, storedPolicies } from './support/app-stores';
 import { launchProfile, tempProfile } from './support/browser';
 import { consoleSession } from './support/console';
 import { deviceClock } from './support/device-clock';
@@ -37,33 +37,12 @@ async function revealCode(server: TestServer, username: string): Promise<string>
   return ((await res.json()) as { code: string }).code;
 }
 
-/** The policy the device keeps for its (one) signed-in user, as the server signed it; null if none arrived yet. */
-function storedPolicy(page: Page): Promise<unknown> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('fieldvault');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    try {
-      const rows = await new Promise<{ policy?: { statement: string } }[]>((resolve) => {
-        const r = db.transaction('serverSessions').objectStore('serverSessions').getAll();
-        r.onsuccess = () => resolve(r.result as { policy?: { statement: string } }[]);
-      });
-      const statement = rows[0]?.policy?.statement;
-      return statement ? (JSON.parse(statement) as { policy: unknown }).policy : null;
-    } finally {
-      db.close();
-    }
-  });
-}
-
 /** Syncs from Settings until the device holds `policy` (server contact is recorded by the same sync). */
 async function syncUntilPolicy(page: Page, policy: unknown) {
   await page.getByRole('link', { name: 'Settings' }).click();
   await expect(async () => {
     await page.getByRole('button', { name: 'Sync now' }).click();
-    await expect.poll(() => storedPolicy(page), { timeout: 2_000 }).toEqual(policy);
+    await expect.poll(async () => (await storedPolicies(page))[0] ?? null, { timeout: 2_000 }).toEqual(policy);
   }).toPass({ timeout: 60_000 });
 }
 

@@ -37,6 +37,18 @@ const SERVER_CODES: Partial<Record<z.infer<typeof ApiError>['error'], ErrorCode>
   Conflict: 'Conflict',
 };
 
+/**
+ * Runs a server call that may help but must not hold anything up (a wipe's
+ * report, a login's policy check): waits at most `ms`, and a failure counts
+ * as no answer.
+ */
+export async function bestEffort(call: () => Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.resolve().then(call).catch(() => undefined), expired]);
+  clearTimeout(timer);
+}
+
 export class ApiClient {
   constructor(
     private readonly origin: string,

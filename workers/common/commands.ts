@@ -3,6 +3,7 @@ import type { ApiClient } from './api-client';
 import type { ServerSessionRow, VaultDb } from './db';
 import { verifySigned } from './policy-store';
 import { startFullSync } from './full-sync';
+import { announce } from './sync-channel';
 import { eraseAll, shred } from './wipe';
 
 /**
@@ -31,6 +32,7 @@ export async function runCommands(db: VaultDb, api: ApiClient, s: ServerSessionR
       await shred(db);
       await ack().catch(() => undefined); // told if possible; the wipe goes on regardless
       await eraseAll(db);
+      announce({ type: 'wiped' });
       return { changed: true, wiped: true, fullSync };
     }
     if (kind === 'lock') await db.meta.put({ key: ADMIN_LOCK, value: '1' });

@@ -1,11 +1,12 @@
 import type { DeviceFacts, Verdict } from '../../src/domain/policy-engine';
 import { checkLogin, checkSession } from '../../src/domain/policy-engine';
-import { ApiClient } from './api-client';
+import { ApiClient, bestEffort } from './api-client';
 import type { VaultDb } from './db';
 import { loadDeviceKey } from './device-key';
 import { ADMIN_LOCK } from './commands';
 import { verifyPolicy } from './policy-store';
-import { SYNC_CHANNEL } from './sync-channel';
+import { announce } from './sync-channel';
+import { updateStatus } from './sync-status';
 import { eraseAll, shred } from './wipe';
 
 /**
@@ -54,7 +55,7 @@ export async function checkPolicy(db: VaultDb, userId: string, appVersion: strin
 export async function recordContact(db: VaultDb, serverTime: number): Promise<void> {
   await db.transaction('rw', db.meta, db.syncState, async () => {
     await db.meta.put({ key: HIGH_WATER, value: String(serverTime) });
-    await db.syncState.put({ ...(await db.syncState.get('status')), lastContact: serverTime, key: 'status' });
+    await updateStatus(db, { lastContact: serverTime });
   });
 }
 
@@ -70,11 +71,7 @@ export async function wipeIfDue(db: VaultDb, verdict: Verdict, origin?: () => st
   await shred(db);
   if (origin) await reportWipe(db, origin, verdict.wipe);
   await eraseAll(db);
-  if (typeof BroadcastChannel !== 'undefined') {
-    const ch = new BroadcastChannel(SYNC_CHANNEL);
-    ch.postMessage({ type: 'wiped' });
-    ch.close();
-  }
+  announce({ type: 'wiped' });
   return true;
 }
 
@@ -83,9 +80,8 @@ const REPORT_WAIT_MS = 3_000;
 
 /** Best effort, bounded: a device out of contact (the usual reason for a wipe) must not be held up by it. */
 async function reportWipe(db: VaultDb, origin: () => string, reason: string): Promise<void> {
-  const report = (async () => {
+  await bestEffort(async () => {
     const [device, session] = await Promise.all([loadDeviceKey(db), db.serverSessions.toCollection().first()]);
     if (device && session) await new ApiClient(origin(), device, session.token).send('/device/wiped', { body: { reason } });
-  })().catch(() => undefined);
-  await Promise.race([report, new Promise((resolve) => setTimeout(resolve, REPORT_WAIT_MS))]);
+  }, REPORT_WAIT_MS);
 }

@@ -1,6 +1,6 @@
 import { fromBase64, utf8 } from '../../src/lib/bytes';
 import { PolicyStatement, SignedPolicy } from '../../src/protocol/policy';
-import { ApiClient } from './api-client';
+import { ApiClient, bestEffort } from './api-client';
 import { loadDeviceKey } from './device-key';
 import type { ServerSessionRow, VaultDb } from './db';
 
@@ -61,7 +61,5 @@ export async function refreshPolicyForLogin(db: VaultDb, origin: () => string, u
   if (!s || !wanted || (typeof navigator !== 'undefined' && navigator.onLine === false)) return;
   const device = await loadDeviceKey(db);
   if (!device) return;
-  const wait = new Promise<void>((resolve) => setTimeout(resolve, LOGIN_POLICY_WAIT_MS));
-  const fetched = (async () => fetchPolicy(db, new ApiClient(origin(), device, s.token), s))().catch(() => 0);
-  await Promise.race([fetched, wait]);
+  await bestEffort(() => fetchPolicy(db, new ApiClient(origin(), device, s.token), s), LOGIN_POLICY_WAIT_MS);
 }

@@ -11,3 +11,11 @@ export type SyncMessage =
   | { type: 'commanded' }
   /** The device was wiped: pages reload into an empty app. */
   | { type: 'wiped' };
+
+/** Tells every page and vault worker of this origin (no-op where there is no BroadcastChannel, e.g. unit tests in Node). */
+export function announce(m: SyncMessage): void {
+  if (typeof BroadcastChannel === 'undefined') return;
+  const ch = new BroadcastChannel(SYNC_CHANNEL);
+  ch.postMessage(m);
+  ch.close();
+}

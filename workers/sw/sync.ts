@@ -3,14 +3,15 @@ import { BlobList, BlobStatus } from '../../src/protocol/blobs';
 import { MAX_PUSH, MAX_PUSH_BYTES, PullResponse, PushResponse } from '../../src/protocol/sync';
 import { fromBase64, toBase64 } from '../../src/lib/bytes';
 import { ApiClient } from '../common/api-client';
-import { openVaultDb, type OutboxRow, type ServerSessionRow, type SyncStateRow, type VaultDb } from '../common/db';
+import { openVaultDb, type OutboxRow, type ServerSessionRow, type VaultDb } from '../common/db';
 import { loadDeviceKey } from '../common/device-key';
 import { runCommands } from '../common/commands';
 import { pulledToEnd, resumePulling } from '../common/full-sync';
 import { checkPolicy, recordContact, wipeIfDue } from '../common/policy-gate';
 import { fetchPolicy } from '../common/policy-store';
 import { finishPendingWipe } from '../common/wipe';
-import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
+import { announce } from '../common/sync-channel';
+import { updateStatus } from '../common/sync-status';
 import { keepPushSubscription } from './push';
 
 /**
@@ -42,7 +43,10 @@ export async function syncNow(origin: string, opts: { pushManager?: PushManager;
 /** `pushManager`: the service worker's, to keep this device's push subscription registered. */
 export async function runSync(db: VaultDb, origin: string, pushManager?: PushManager): Promise<SyncReport> {
   const report: SyncReport = { pushed: 0, pulled: 0, blobsUp: 0, blobsDown: 0, error: null };
-  if (await finishPendingWipe(db)) return wiped(report);
+  if (await finishPendingWipe(db)) {
+    announce({ type: 'wiped' });
+    return wiped(report);
+  }
   const device = await loadDeviceKey(db);
   const sessions = device ? await db.serverSessions.toArray() : [];
   // Every wake checks the time-based rules first (DESIGN §6): a wipe that is due happens now.
@@ -86,26 +90,12 @@ export async function runSync(db: VaultDb, origin: string, pushManager?: PushMan
   return report;
 }
 
-/** After a wipe: nothing is left to sync; the next sync opens a fresh, empty database; pages reload. */
+/** After a wipe (the pages were told, and reload): nothing is left to sync; the next sync opens a fresh, empty database. */
 function wiped(report: SyncReport): SyncReport {
   db = undefined;
-  announce({ type: 'wiped' });
   return report;
 }
 
-function announce(m: SyncMessage): void {
-  const ch = new BroadcastChannel(SYNC_CHANNEL);
-  ch.postMessage(m);
-  ch.close();
-}
-
-
-/** Merges `patch` into the status row, in one transaction so concurrent writers lose nothing. */
-async function updateStatus(db: VaultDb, patch: Omit<SyncStateRow, 'key'>): Promise<void> {
-  await db.transaction('rw', db.syncState, async () => {
-    await db.syncState.put({ ...(await db.syncState.get('status')), ...patch, key: 'status' });
-  });
-}
 
 async function push(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
   let pushed = 0;

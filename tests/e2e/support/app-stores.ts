@@ -1,4 +1,4 @@
-import type { Worker } from '@playwright/test';
+import type { Page, Worker } from '@playwright/test';
 
 /** What a wipe must leave: no accounts, envelopes, pages or server sessions in IndexedDB, no Cache Storage. */
 export const NOTHING_LEFT = { accounts: 0, envelopes: 0, pages: 0, sessions: 0, caches: 0 };
@@ -21,4 +21,23 @@ export function appStores(realm: Pick<Worker, 'evaluate'>) {
     db.close();
     return out;
   });
+}
+
+/** The policies the device holds, one per server session (the signed statements' policy parts; policies are not secret). */
+export function storedPolicies(page: Page): Promise<unknown[]> {
+  return page.evaluate(
+    () =>
+      new Promise<unknown[]>((resolve, reject) => {
+        const r = indexedDB.open('fieldvault');
+        r.onerror = () => reject(r.error);
+        r.onsuccess = () => {
+          const db = r.result;
+          const all = db.transaction('serverSessions').objectStore('serverSessions').getAll();
+          all.onsuccess = () => {
+            db.close();
+            resolve((all.result as { policy?: { statement: string } }[]).map((x) => (x.policy ? (JSON.parse(x.policy.statement) as { policy: unknown }).policy : null)));
+          };
+        };
+      }),
+  );
 }
