@@ -135,22 +135,30 @@ export class AdminService {
    * replaces the secret (a lost phone).
    */
   async enableTotp(username: string, actor: Actor, now = Date.now()): Promise<{ uri: string; secret: string }> {
-    const user = await findUserByUsername(this.dbh.db, username);
-    if (!user || user.role === 'user') throw notFound('That support or admin user');
     const secret = newTotpSecret();
-    await setTotp(this.dbh.db, user.id, seal(this.sealingKey(), totpAad(user.id), secret.toString('base64')));
-    // Sessions opened without the new factor (or with a lost phone's) end now.
-    await deleteAdminSessionsOf(this.dbh.db, user.id);
-    await writeAudit(this.dbh.db, { actorUserId: actor.userId, actor: actor.name, action: 'admin.totp.enable', target: user.username, ip: actor.ip ?? null }, now);
+    const user = await this.changeTotp(username, (id) => seal(this.sealingKey(), totpAad(id), secret.toString('base64')), 'admin.totp.enable', actor, now);
     return { uri: otpauthUri('FieldVault', user.username, secret), secret: base32(secret) };
   }
 
   async disableTotp(username: string, actor: Actor, now = Date.now()): Promise<void> {
+    await this.changeTotp(username, () => null, 'admin.totp.disable', actor, now);
+  }
+
+  /**
+   * Sets (or with null removes) a support or admin user's sealed TOTP
+   * secret, and signs them out everywhere: sessions opened without the new
+   * factor, or with a lost phone's, end now. Audited.
+   */
+  private async changeTotp(username: string, sealed: (userId: string) => string | null, action: string, actor: Actor, now: number): Promise<UserRow> {
     const user = await findUserByUsername(this.dbh.db, username);
     if (!user || user.role === 'user') throw notFound('That support or admin user');
-    await setTotp(this.dbh.db, user.id, null);
-    await deleteAdminSessionsOf(this.dbh.db, user.id);
-    await writeAudit(this.dbh.db, { actorUserId: actor.userId, actor: actor.name, action: 'admin.totp.disable', target: user.username, ip: actor.ip ?? null }, now);
+    const value = sealed(user.id);
+    await this.dbh.db.transaction().execute(async (trx) => {
+      await setTotp(trx, user.id, value);
+      await deleteAdminSessionsOf(trx, user.id);
+      await writeAudit(trx, { actorUserId: actor.userId, actor: actor.name, action, target: user.username, ip: actor.ip ?? null }, now);
+    });
+    return user;
   }
 
   async session(token: string, now = Date.now()): Promise<ConsoleUser | undefined> {
