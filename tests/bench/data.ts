@@ -116,3 +116,29 @@ export function fileBytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
 export function contactText(c: Contact): string {
   return `${c.name} ${c.organisation} ${c.email} ${c.phone} ${c.address} ${c.notes} ${c.tags.join(' ')}`.toLocaleLowerCase();
 }
+
+/** `count` distinct indexes in [0, n), reproducible from `seed` (partial Fisher–Yates). */
+export function distinctSample(n: number, count: number, seed: number): number[] {
+  if (count > n) throw new Error(`cannot pick ${count} distinct of ${n}`);
+  const r = prng(seed);
+  const swapped = new Map<number, number>();
+  const out: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const j = k + Math.floor(r() * (n - k));
+    const at = swapped.get(j) ?? j;
+    swapped.set(j, swapped.get(k) ?? k);
+    out.push(at);
+  }
+  return out;
+}
+
+/**
+ * The update cases' edit of record i in round `round`: two fields change
+ * (a new phone number, a line added to the notes), the other five stay.
+ * Derived from (i, round) alone, like the records.
+ */
+export function contactUpdate(i: number, round: number): Pick<Contact, 'phone' | 'notes'> {
+  const r = prng(streamSeed(SEED ^ (0x0bd8 + round), i));
+  const digits = () => String(Math.floor(r() * 10_000)).padStart(4, '0');
+  return { phone: `+44 20 ${digits()} ${digits()}`, notes: `${contact(i).notes} Rev ${round + 1}: ${pick(r, WORDS)} ${pick(r, WORDS)}.` };
+}

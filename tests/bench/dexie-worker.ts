@@ -4,8 +4,8 @@
  */
 import { expose } from 'comlink';
 import Dexie, { type EntityTable } from 'dexie';
-import { FILTER_ORGANISATION, SEARCH_WORD, contact, contactId, contactText, sampleIndexes, type Contact } from './data';
-import type { Counted, Subject, SubjectInit } from './protocol';
+import { FILTER_ORGANISATION, SEARCH_WORD, contact, contactId, contactText, contactUpdate, distinctSample, sampleIndexes, type Contact } from './data';
+import type { Counted, DexieSyncSubject, Subject, SubjectInit } from './protocol';
 import { batches, timed } from './timing';
 
 type Row = Contact & { id: string };
@@ -42,7 +42,7 @@ async function matching(pred: (r: Row) => boolean): Promise<Counted> {
   return { ...t, total, first: page[0]?.id ?? null };
 }
 
-const api: Subject & { init(init: SubjectInit): Promise<void> } = {
+const api: Subject & DexieSyncSubject & { init(init: SubjectInit): Promise<void> } = {
   async init({ dbName }) {
     db = openDb(dbName, 'default');
     strict = openDb(dbName, 'strict');
@@ -82,6 +82,29 @@ const api: Subject & { init(init: SubjectInit): Promise<void> } = {
     const rows = Array.from({ length: count }, (_, j) => row(from + j));
     return timed(async () => {
       for (const r of rows) await strict!.contacts.put(r);
+    });
+  },
+
+  async bulkUpdate(n, count, batch, seed, round) {
+    const sample = distinctSample(n, count, seed);
+    // Dexie's own read-modify-write: bulkUpdate reads each row, applies `changes`, writes it back, in one transaction per call.
+    const calls = batches(count, batch, (k) => ({ key: contactId(sample[k]!), changes: contactUpdate(sample[k]!, round) }));
+    let updated = 0;
+    const t = await timed(async () => {
+      for (const changes of calls) updated += await d().contacts.bulkUpdate(changes);
+    });
+    const probe = sample.length ? ((await d().contacts.get(contactId(sample[0]!)))?.phone ?? null) : null;
+    return { ...t, updated, probe };
+  },
+
+  async settle() {
+    return { ms: 0 };
+  },
+
+  async bulkPut(n, batch) {
+    const calls = batches(n, batch, row);
+    return timed(async () => {
+      for (const rows of calls) await d().contacts.bulkPut(rows);
     });
   },
 };

@@ -34,6 +34,42 @@ export interface Subject {
   search(): Promise<Counted>;
   /** Records [from, from+count), one put per transaction, durability strict. */
   singlePutStrict(from: number, count: number): Promise<Timed>;
+  /**
+   * Updates `count` distinct existing records sampled from [0, n) with `seed`
+   * (two fields each, `contactUpdate(i, round)`), in calls of `batch`:
+   * vault putRecords with ids, Dexie bulkUpdate. `probe` is the first
+   * sampled record's phone read back after the clock stopped (the runner
+   * checks both sides agree).
+   */
+  bulkUpdate(n: number, count: number, batch: number, seed: number, round: number): Promise<Timed & { updated: number; probe: string | null }>;
+  /** Waits for background upkeep (vault: Vault.settle(), compaction; Dexie: nothing). */
+  settle(): Promise<Timed>;
+}
+
+/** The plain-Dexie side of the first-sync bench (run-bench-sync.mjs). */
+export interface DexieSyncSubject {
+  /** Records [0, n) into an empty table with bulkPut in calls of `batch`. */
+  bulkPut(n: number, batch: number): Promise<Timed>;
+}
+
+/** A device of the first-sync bench: a Vault plus the service worker's runSync on the same database. */
+export interface SyncDevice {
+  /** Enrolls with the code, writes records [0, n) in calls of `batch`, pushes them all (untimed). */
+  seed(username: string, code: string, password: string, n: number, batch: number): Promise<{ pushed: number; write_ms: number; push_ms: number }>;
+  /**
+   * The timed first sync of a fresh device: loginOnline, then runSync and
+   * applyInbox until `query({type: 'contact'}).total === n` (or `timeoutMs`).
+   */
+  firstSync(username: string, password: string, n: number, timeoutMs: number): Promise<FirstSyncTiming>;
+}
+
+export interface FirstSyncTiming extends Timed {
+  login_ms: number;
+  pull_ms: number;
+  apply_ms: number;
+  pulled: number;
+  total: number;
+  rounds: number;
 }
 
 export interface UnlockTiming {
@@ -59,7 +95,7 @@ export interface VaultSubject extends Subject {
   idbBlobs(mib: number): Promise<ThroughputTiming>;
 }
 
-export type SubjectKind = 'vault' | 'dexie';
+export type SubjectKind = 'vault' | 'dexie' | 'sync';
 
 /** What the bench page exposes on `window.bench` for the runner (Playwright). */
 export interface BenchPage {

@@ -5,7 +5,7 @@
 import { expose } from 'comlink';
 import { Vault } from '../../workers/vault/vault';
 import { deriveMasterSecret, newKdfParams } from '../../workers/vault/crypto/password-kdf';
-import { FILTER_ORGANISATION, SEARCH_WORD, contact, contactId, fileBytes, sampleIndexes } from './data';
+import { FILTER_ORGANISATION, SEARCH_WORD, contact, contactId, contactUpdate, distinctSample, fileBytes, sampleIndexes } from './data';
 import type { Query, QueryResult } from '../../workers/vault/api';
 import type { Counted, SubjectInit, ThroughputTiming, UnlockTiming, VaultSubject } from './protocol';
 import { idbBlobCeiling, webcryptoCeiling } from './references';
@@ -88,6 +88,26 @@ const api: VaultSubject & { init(init: SubjectInit): Promise<void> } = {
       // The vault writes every transaction with durability strict (workers/common/db.ts).
       for (const r of records) await v().putRecord(TYPE, r);
     });
+  },
+
+  async bulkUpdate(n, count, batch, seed, round) {
+    const sample = distinctSample(n, count, seed);
+    // The vault's update is a put of the record's values under its id (putRecords replaces the field set;
+    // unchanged fields keep their stamps): the full values, two of them changed.
+    const calls = batches(count, batch, (k) => {
+      const i = sample[k]!;
+      return { id: contactId(i), values: { ...contact(i), ...contactUpdate(i, round) } };
+    });
+    let updated = 0;
+    const t = await timed(async () => {
+      for (const items of calls) updated += (await v().putRecords(TYPE, items)).length;
+    });
+    const probe = sample.length ? String((await v().getRecord(TYPE, contactId(sample[0]!))).values.phone ?? '') : null;
+    return { ...t, updated, probe };
+  },
+
+  settle() {
+    return timed(() => v().settle());
   },
 
   async unlockTimed(): Promise<UnlockTiming> {
