@@ -14,9 +14,9 @@ let nextHandle = 1;
 
 function start(kind: SubjectKind): Worker {
   // Literal URLs so Vite bundles each worker.
-  return kind === 'vault'
-    ? new Worker(new URL('./vault-worker.ts', import.meta.url), { type: 'module', name: 'vault' })
-    : new Worker(new URL('./dexie-worker.ts', import.meta.url), { type: 'module', name: 'dexie' });
+  if (kind === 'vault') return new Worker(new URL('./vault-worker.ts', import.meta.url), { type: 'module', name: 'vault' });
+  if (kind === 'sync') return new Worker(new URL('./sync-worker.ts', import.meta.url), { type: 'module', name: 'sync' });
+  return new Worker(new URL('./dexie-worker.ts', import.meta.url), { type: 'module', name: 'dexie' });
 }
 
 /** A worker that dies (load error, crash) rejects instead of leaving the runner waiting. */
