@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { accountKey, createAccount, openGroups, type UnlockedAccount } from '../../workers/vault/account';
 import { openVaultDb, type EnvelopeRow, type VaultDb } from '../../workers/common/db';
 import { openEnvelopeBytes, sealEnvelope } from '../../workers/vault/crypto/envelope';
-import { readHeader } from '../../workers/vault/page-format';
+import { readHeader } from '../../workers/vault/storage/sealed-item';
 import { Vault } from '../../workers/vault/vault';
 import { freshDb } from './helpers/vault-fixtures';
 
@@ -86,7 +86,7 @@ describe('epoch rotation', () => {
 
     expect((await v.getRecord('contact', before.id)).values.name).toBe('Written in epoch 1');
     await v.putRecord('contact', { name: 'Written in epoch 2' });
-    const epochs = new Set((await db.pages.toArray()).map((p) => readHeader(p.data, { partition: group, collection: 'contact', page: p.page }).epoch));
+    const epochs = new Set((await db.pages.toArray()).map((p) => readHeader(p.data, { partition: group, collection: 'contact', kind: 'page', n: p.page }).epoch));
     expect(epochs.has(2)).toBe(true);
     const outbox = await db.outbox.toArray();
     expect(outbox.at(-1)!.epoch).toBe(2);

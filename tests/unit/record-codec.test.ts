@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredRecord } from '../../src/domain/record';
 import { applyEdit, tombstone } from '../../src/domain/record-ops';
-import { decodeRecords, encodeRecords } from '../../workers/vault/record-codec';
+import { PageBuilder, decodeRecords, encodeRecords } from '../../workers/vault/storage/record-codec';
 
 const id = () => crypto.randomUUID();
 const st = (n: number, dev = 'dev1') => n.toString(16).padStart(13, '0') + '0000' + dev;
@@ -24,5 +24,23 @@ describe('page record codec (v2)', () => {
     expect(decodeRecords([a], 1)).toEqual([a]);
     expect(() => decodeRecords({ b: [], k: [], r: [['x', 5, [], st(1)]] }, 2)).toThrow(TypeError);
     expect(() => decodeRecords([a], 2)).toThrow(TypeError);
+  });
+
+  it('a page builder knows its exact size at every step, replaces a record set again, and clones independently', () => {
+    const b = new PageBuilder();
+    const recs = Array.from({ length: 40 }, (_, i) => applyEdit(undefined, id(), { name: `P${i}`, ...(i % 3 ? { notes: 'x'.repeat(i) } : {}) }, st(i), `u${i % 4}`));
+    for (const r of recs) {
+      b.set(r);
+      expect(b.size).toBe(b.finish().length);
+    }
+    const copy = b.clone();
+    const edited = applyEdit(recs[5], recs[5]!.id, { name: 'changed' }, st(99), 'u9');
+    b.set(edited);
+    b.delete(recs[7]!.id);
+    expect(b.size).toBe(b.finish().length);
+    expect(b.count).toBe(39);
+    expect(decodeRecords(JSON.parse(b.finish()), 3).find((r) => r.id === edited.id)).toEqual(edited);
+    expect(copy.count).toBe(40);
+    expect(decodeRecords(JSON.parse(copy.finish()), 3)).toEqual(recs);
   });
 });

@@ -35,10 +35,18 @@ function device(name: string) {
 }
 
 let seq = 0;
+/** Outbox rows as a pull hands their changes out (a row per group and page, sequence numbers from `next`). */
+function asPulled(rows: OutboxRow[], next = () => ++seq): InboxRow[] {
+  return rows.map((r) => {
+    const changes = r.changes.map((c) => ({ seq: next(), changeId: c.changeId, recordId: c.recordId, epoch: r.epoch, deviceId: 'x', data: c.data }));
+    return { seq: changes[0]!.seq, group: r.group, n: changes.length, changes };
+  });
+}
+
 /** What the server and the two service workers do together: relay ciphertext. */
 async function relay(from: VaultDb, to: VaultDb) {
   const rows = await from.outbox.toArray();
-  await to.inbox.bulkPut(rows.map((r) => ({ seq: ++seq, changeId: r.changeId, group: r.group, recordId: r.recordId, epoch: r.epoch, deviceId: 'x', data: r.data })));
+  await to.inbox.bulkPut(asPulled(rows));
   await from.outbox.bulkDelete(rows.map((r) => r.seq!));
   return rows;
 }
@@ -50,8 +58,9 @@ describe('sync between two devices of one user', () => {
     const r1 = await a.v.putRecord('contact', { name: 'Shared', organisation: 'Org', notes: 'start' });
     const r2 = await a.v.putRecord('contact', { name: 'Other', notes: 'start' });
     const first = await relay(a.db, b.db);
-    expect(first).toHaveLength(2);
-    expect(new TextDecoder('latin1').decode(first[0]!.data)).not.toContain('Shared');
+    expect(first).toHaveLength(2); // a row per write
+    expect(first.map((r) => r.n)).toEqual([1, 1]);
+    expect(new TextDecoder('latin1').decode(first[0]!.changes[0]!.data)).not.toContain('Shared');
     expect(await b.v.applyInbox()).toBe(2);
     expect((await b.v.getRecord('contact', r1.id)).values.name).toBe('Shared');
 
@@ -82,8 +91,8 @@ describe('sync between two devices of one user', () => {
     const good = await a.v.putRecord('contact', { name: 'Good' });
     const bad = await a.v.putRecord('contact', { name: 'Bad' });
     const rows = await a.db.outbox.toArray();
-    const victim = rows.find((r) => r.recordId === bad.id)!;
-    victim.data[20]! ^= 1;
+    const victim = rows.find((r) => r.changes[0]!.recordId === bad.id)!;
+    victim.changes[0]!.data[20]! ^= 1;
     await a.db.outbox.put(victim);
     await relay(a.db, b.db);
     expect(await b.v.applyInbox()).toBe(1);
@@ -113,8 +122,10 @@ describe('sync between two devices of one user', () => {
     const [row] = await relay(a.db, b.db);
     const group = row!.group;
     // A change of a later epoch whose envelope has not arrived, ahead of one B can open.
-    await b.db.inbox.put({ seq: 10_000, changeId: crypto.randomUUID(), group, recordId: crypto.randomUUID(), epoch: 2, deviceId: 'x', data: row!.data });
-    await b.db.inbox.put({ ...(await b.db.inbox.where('group').equals(group).first())!, seq: 10_001, changeId: crypto.randomUUID() });
+    const change = { changeId: crypto.randomUUID(), recordId: crypto.randomUUID(), epoch: 2, deviceId: 'x', data: row!.changes[0]!.data };
+    await b.db.inbox.put({ seq: 10_000, group, n: 1, changes: [{ ...change, seq: 10_000 }] });
+    const openable = (await b.db.inbox.where('group').equals(group).first())!;
+    await b.db.inbox.put({ ...openable, seq: 10_001, changes: openable.changes.map((c) => ({ ...c, seq: 10_001, changeId: crypto.randomUUID() })) });
     await b.v.applyInbox();
     expect((await b.db.inbox.toArray()).map((r) => r.seq)).toEqual([10_000]);
     expect((await b.db.groups.get(group))!.appliedSeq).toBe(9_999);
@@ -129,8 +140,8 @@ describe('sync between two devices of one user', () => {
     const r2 = await a.v.putRecord('contact', { name: 'Second' });
     // What the server keeps, and hands out again from the start.
     const history: InboxRow[] = [];
-    const keep = (rows: OutboxRow[]) =>
-      history.push(...rows.map((r, i) => ({ seq: history.length + i + 1, changeId: r.changeId, group: r.group, recordId: r.recordId, epoch: r.epoch, deviceId: 'x', data: r.data })));
+    let serverSeq = 0;
+    const keep = (rows: OutboxRow[]) => history.push(...asPulled(rows, () => ++serverSeq));
     keep(await relay(a.db, b.db));
     const group = history[0]!.group;
     await b.v.applyInbox();

@@ -67,11 +67,13 @@ export interface EnvelopeRow {
   signer?: { userId: string; ecdsaSpki: Uint8Array };
 }
 
+/** A sealed log page or directory page of one collection (workers/vault/storage/page-store.ts). */
 export interface PageRow {
   partition: string;
   collection: string;
+  /** Log position (pages) or directory page index (directory). */
   page: number;
-  /** header ‖ IV ‖ ciphertext (see workers/vault/page-format.ts). */
+  /** header ‖ IV ‖ ciphertext (workers/vault/storage/sealed-item.ts). */
   data: Uint8Array;
 }
 
@@ -99,30 +101,49 @@ export interface BlobRow {
 }
 
 /**
- * A local change waiting to be pushed, written in the same transaction as
- * its pages (DESIGN §6). `data` is the record's full state sealed under the
- * group epoch's record key; the rest is plaintext routing metadata.
+ * One local write waiting to be pushed, written in the same transaction as
+ * its pages (DESIGN §6): each changed record's full state sealed under the
+ * group epoch's record key (one AES-GCM message per record, so the server
+ * can route and compact per record). The rest is plaintext routing
+ * metadata.
  */
 export interface OutboxRow {
   seq?: number;
-  changeId: string;
   group: string;
-  recordId: string;
   epoch: number;
+  /** The group's server sequence the write was made on. */
   baseSeq: number;
-  data: Uint8Array;
+  /** Number of changes (indexed with the group, so counting needs no values). */
+  n: number;
+  changes: OutboxChange[];
   /**
-   * The local user who made the change: on a shared device only that user's
+   * The local user who made the write: on a shared device only that user's
    * session pushes it (another member's would be accepted under the wrong name).
    */
   by?: string;
 }
 
-/** A remote change pulled by the service worker, applied by the vault when a member is unlocked. */
+export interface OutboxChange {
+  changeId: string;
+  recordId: string;
+  data: Uint8Array;
+}
+
+/**
+ * Remote changes of one group from one pulled page, stored by the service
+ * worker and applied by the vault when a member is unlocked. Keyed by the
+ * server sequence of its first change.
+ */
 export interface InboxRow {
   seq: number;
-  changeId: string;
   group: string;
+  n: number;
+  changes: InboxChange[];
+}
+
+export interface InboxChange {
+  seq: number;
+  changeId: string;
   recordId: string;
   epoch: number;
   deviceId: string;
@@ -179,6 +200,7 @@ export type VaultDb = Dexie & {
   groups: EntityTable<GroupRow, 'id'>;
   envelopes: Dexie.Table<EnvelopeRow, [string, number, string]>;
   pages: Dexie.Table<PageRow, [string, string, number]>;
+  directory: Dexie.Table<PageRow, [string, string, number]>;
   manifests: Dexie.Table<ManifestRow, [string, string]>;
   chunks: Dexie.Table<ChunkRow, [string, number]>;
   blobs: EntityTable<BlobRow, 'id'>;
@@ -214,5 +236,25 @@ export function openVaultDb(name = DB_NAME): VaultDb {
     serverSessions: '&userId',
     syncState: '&key',
   });
+  // v3: the log-structured page store (directory pages); outbox and inbox hold a write / a pulled page per row.
+  db.version(3)
+    .stores({
+      directory: '[partition+collection+page]',
+      outbox: '++seq, group, [group+n]',
+      inbox: '&seq, group, [group+n]',
+    })
+    .upgrade(async (tx) => {
+      // Rows of v2 were one change each; each becomes a row of one.
+      await tx.table('outbox').toCollection().modify((r: Record<string, unknown>) => {
+        const { changeId, recordId, data } = r as { changeId: string; recordId: string; data: Uint8Array };
+        for (const k of ['changeId', 'recordId', 'data']) delete r[k];
+        Object.assign(r, { n: 1, changes: [{ changeId, recordId, data }] });
+      });
+      await tx.table('inbox').toCollection().modify((r: Record<string, unknown>) => {
+        const { seq, changeId, recordId, epoch, deviceId, data } = r as unknown as InboxChange;
+        for (const k of ['changeId', 'recordId', 'epoch', 'deviceId', 'data']) delete r[k];
+        Object.assign(r, { n: 1, changes: [{ seq, changeId, recordId, epoch, deviceId, data }] });
+      });
+    });
   return db;
 }

@@ -3,7 +3,7 @@ import { BlobList, BlobStatus } from '../../src/protocol/blobs';
 import { MAX_PUSH, MAX_PUSH_BYTES, PullResponse, PushResponse } from '../../src/protocol/sync';
 import { fromBase64, toBase64 } from '../../src/lib/bytes';
 import { ApiClient } from '../common/api-client';
-import { openVaultDb, type OutboxRow, type ServerSessionRow, type VaultDb } from '../common/db';
+import { openVaultDb, type InboxChange, type InboxRow, type OutboxChange, type OutboxRow, type ServerSessionRow, type VaultDb } from '../common/db';
 import { loadDeviceKey } from '../common/device-key';
 import { runCommands } from '../common/commands';
 import { pulledToEnd, resumePulling } from '../common/full-sync';
@@ -100,32 +100,62 @@ function wiped(report: SyncReport): SyncReport {
 async function push(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
   let pushed = 0;
   for (;;) {
-    const mine = (await db.outbox.where('group').anyOf(s.groups).toArray()).filter((r) => r.by === undefined || r.by === s.userId);
-    const rows = batchBySize(mine.sort((a, b) => a.seq! - b.seq!));
-    if (!rows.length) return pushed;
+    const batch = await nextPush(db, s);
+    if (!batch.length) return pushed;
     const res = await api.json('/sync/push', PushResponse, {
       body: {
-        changes: rows.map((r) => ({ changeId: r.changeId, group: r.group, recordId: r.recordId, epoch: r.epoch, baseSeq: r.baseSeq, data: toBase64(r.data) })),
+        changes: batch.flatMap(({ row, changes }) =>
+          changes.map((c) => ({ changeId: c.changeId, group: row.group, recordId: c.recordId, epoch: row.epoch, baseSeq: row.baseSeq, data: toBase64(c.data) })),
+        ),
       },
     });
     const accepted = new Set(res.accepted.map((a) => a.changeId));
     await db.transaction('rw', db.outbox, db.groups, async () => {
-      await db.outbox.bulkDelete(rows.filter((r) => accepted.has(r.changeId)).map((r) => r.seq!));
+      // A row leaves the outbox once all its changes are accepted; until then it keeps the rest.
+      for (const { row } of batch) {
+        const left = row.changes.filter((c) => !accepted.has(c.changeId));
+        if (!left.length) await db.outbox.delete(row.seq!);
+        else if (left.length < row.changes.length) await db.outbox.put({ ...row, n: left.length, changes: left });
+      }
       // A rebuild waiting for these must also wait for the pull that brings them back.
-      await resumePulling(db, [...new Set(rows.map((r) => r.group))]);
+      await resumePulling(db, [...new Set(batch.map(({ row }) => row.group))]);
     });
+    const sent = batch.reduce((n, b) => n + b.changes.length, 0);
     pushed += accepted.size;
-    if (accepted.size < rows.length) throw new VaultError('ServerError', 'push not fully accepted');
+    if (accepted.size < sent) throw new VaultError('ServerError', 'push not fully accepted');
   }
 }
 
-/** The oldest entries that fit one push: at most MAX_PUSH, and well under the server's byte limit once base64-encoded. */
-function batchBySize(rows: OutboxRow[]): OutboxRow[] {
+/**
+ * The oldest changes of this session's groups and user that fit one push:
+ * at most MAX_PUSH, and well under the server's byte limit once
+ * base64-encoded. Rows are read in write order only as far as needed.
+ */
+async function nextPush(db: VaultDb, s: ServerSessionRow): Promise<{ row: OutboxRow; changes: OutboxChange[] }[]> {
   const budget = MAX_PUSH_BYTES / 2;
-  let bytes = 0;
+  const groups = new Set(s.groups);
+  const out: { row: OutboxRow; changes: OutboxChange[] }[] = [];
   let n = 0;
-  while (n < rows.length && n < MAX_PUSH && (n === 0 || bytes + rows[n]!.data.length <= budget)) bytes += rows[n++]!.data.length;
-  return rows.slice(0, n);
+  let bytes = 0;
+  let full = false;
+  await db.outbox
+    .toCollection()
+    .until(() => full)
+    .each((row) => {
+      if (!groups.has(row.group) || (row.by !== undefined && row.by !== s.userId)) return;
+      const changes: OutboxChange[] = [];
+      for (const c of row.changes) {
+        if (n >= MAX_PUSH || (n > 0 && bytes + c.data.length > budget)) {
+          full = true;
+          break;
+        }
+        changes.push(c);
+        n++;
+        bytes += c.data.length;
+      }
+      if (changes.length) out.push({ row, changes });
+    });
+  return out;
 }
 
 /** Pulls to the end (or until a concurrent cursor reset); returns the count and the server's clock of the last answer. */
@@ -140,9 +170,7 @@ async function pull(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<{
       // a pull that started before the reset must not write its old position over it.
       if ((await db.serverSessions.get(s.userId))?.cursor !== cursor) return false;
       if (!page.more) await pulledToEnd(db, s.groups);
-      await db.inbox.bulkPut(
-        page.changes.map((c) => ({ seq: c.seq, changeId: c.changeId, group: c.group, recordId: c.recordId, epoch: c.epoch, deviceId: c.deviceId, data: fromBase64(c.data) })),
-      );
+      await db.inbox.bulkPut(inboxRows(page.changes));
       await db.serverSessions.update(s.userId, { cursor: page.cursor });
       return true;
     });
@@ -151,6 +179,17 @@ async function pull(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<{
     cursor = page.cursor;
     if (!page.more) return { pulled, serverTime: page.serverTime };
   }
+}
+
+/** A pulled page as inbox rows: one per group, keyed by the sequence of its first change. */
+function inboxRows(changes: PullResponse['changes']): InboxRow[] {
+  const byGroup = new Map<string, InboxChange[]>();
+  for (const c of changes) {
+    const list = byGroup.get(c.group) ?? [];
+    list.push({ seq: c.seq, changeId: c.changeId, recordId: c.recordId, epoch: c.epoch, deviceId: c.deviceId, data: fromBase64(c.data) });
+    byGroup.set(c.group, list);
+  }
+  return [...byGroup].map(([group, list]) => ({ seq: list[0]!.seq, group, n: list.length, changes: list }));
 }
 
 async function uploadBlobs(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {

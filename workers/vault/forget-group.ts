@@ -8,7 +8,7 @@ import type { VaultDb } from '../common/db';
  * local account can open the group.
  */
 export async function forgetGroup(db: VaultDb, group: string): Promise<void> {
-  const tables = [db.pages, db.manifests, db.outbox, db.inbox, db.blobs, db.chunks, db.blobUploads, db.envelopes, db.groups];
+  const tables = [db.pages, db.directory, db.manifests, db.outbox, db.inbox, db.blobs, db.chunks, db.blobUploads, db.envelopes, db.groups];
   await db.transaction('rw', tables, async () => {
     await deletePages(db, group);
     await db.outbox.where('group').equals(group).delete();
@@ -23,11 +23,12 @@ export async function forgetGroup(db: VaultDb, group: string): Promise<void> {
 }
 
 /**
- * Deletes a group's encrypted pages and their manifests (inside the
+ * Deletes a group's encrypted pages, directory pages and manifests (inside the
  * caller's transaction). [group] … [group, []] spans every key that starts
  * with the group: arrays sort after strings and numbers.
  */
 export async function deletePages(db: VaultDb, group: string): Promise<void> {
   await db.pages.where('[partition+collection+page]').between([group], [group, []]).delete();
+  await db.directory.where('[partition+collection+page]').between([group], [group, []]).delete();
   await db.manifests.where('[partition+collection]').between([group], [group, []]).delete();
 }

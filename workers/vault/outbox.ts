@@ -10,24 +10,20 @@ export interface RecordKeys {
 }
 
 /**
- * Seals the new state of changed records as outbox entries (DESIGN §6). The
- * page store writes them in the same transaction as the pages, so no local
- * change goes untracked and none is sent that did not commit; it also fills
- * in `baseSeq` there, from the group's applied sequence read in that
- * transaction.
+ * Seals the new state of a write's records as its one outbox row (DESIGN
+ * §6): one AES-GCM message per record, so the server can route and compact
+ * per record. The page store writes the row in the same transaction as the
+ * pages, so no local change goes untracked and none is sent that did not
+ * commit; it also fills in `baseSeq` there.
  */
 export function outboxEntries(group: string, keys: RecordKeys, collection: string) {
-  return async (records: readonly StoredRecord[]): Promise<Omit<OutboxRow, 'baseSeq'>[]> => {
+  return async (records: readonly StoredRecord[]): Promise<Omit<OutboxRow, 'baseSeq'> | undefined> => {
+    if (!records.length) return undefined;
     const key = keys.byEpoch.get(keys.current)!;
-    return Promise.all(
-      records.map(async (r) => ({
-        changeId: crypto.randomUUID(),
-        group,
-        recordId: r.id,
-        epoch: keys.current,
-        data: await sealRecord(key, group, keys.current, collection, r),
-        by: r.by,
-      })),
+    const changes = await Promise.all(
+      records.map(async (r) => ({ changeId: crypto.randomUUID(), recordId: r.id, data: await sealRecord(key, group, keys.current, collection, r) })),
     );
+    // A write is one user's: the author of its records.
+    return { group, epoch: keys.current, n: changes.length, changes, by: records[0]!.by };
   };
 }

@@ -14,7 +14,7 @@ import { deletePages } from './forget-group';
 export type RebuildState = { state: 'none' | 'pulling' } | { state: 'rebuilt'; collections: string[] };
 
 export async function rebuildIfPulled(db: VaultDb, group: string): Promise<RebuildState> {
-  return db.transaction('rw', db.pages, db.manifests, db.groups, db.outbox, async () => {
+  return db.transaction('rw', [db.pages, db.directory, db.manifests, db.groups, db.outbox], async () => {
     const g = await db.groups.get(group);
     if (g?.rebuild === 'pulling') return { state: 'pulling' };
     if (g?.rebuild !== 'pulled' || (await db.outbox.where('group').equals(group).count()) > 0) return { state: 'none' };

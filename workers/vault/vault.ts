@@ -1,5 +1,6 @@
+import Dexie from 'dexie';
 import { AttachmentMeta } from '../../src/domain/attachment';
-import { entityType, type EntityTypeDef } from '../../src/domain/entity-types';
+import { ENTITY_TYPES, entityType, type EntityTypeDef } from '../../src/domain/entity-types';
 import { HlcClock } from '../../src/domain/hlc';
 import { compareBy, compileMatcher } from '../../src/domain/query-match';
 import { applyEdit, toView, tombstone } from '../../src/domain/record-ops';
@@ -22,12 +23,11 @@ import { BlobStore } from './blob-store';
 import { ChangeFeed } from './change-feed';
 import { displayFingerprint } from './crypto/fingerprint';
 import { KDF_DEFAULT_ITERATIONS } from './crypto/password-kdf';
-import { pageCount } from './linear-hash';
-import { createMutex, type Mutex } from './mutex';
+import { createMutex, type Mutex } from './storage/mutex';
 import { applyInbox } from './inbox';
 import { rebuildIfPulled } from './rebuild';
 import { outboxEntries, type RecordKeys } from './outbox';
-import { DEFAULT_PAGE_STORE_OPTIONS, PageStore, type PageStoreOptions, type SyncWrites } from './page-store';
+import { DEFAULT_PAGE_STORE_OPTIONS, PageStore, type PageStoreOptions, type SyncWrites } from './storage/page-store';
 
 export interface VaultOptions {
   dbName?: string;
@@ -82,7 +82,7 @@ export class Vault implements VaultApi {
       this.syncChannel.onmessage = (m: MessageEvent<SyncMessage>) => {
         if (m.data?.type === 'wiped') {
           // Nothing is left to hold keys for; the page reloads into an empty app.
-          this.current = null;
+          this.endSession();
           return;
         }
         void this.applyInbox().catch(() => undefined);
@@ -121,7 +121,7 @@ export class Vault implements VaultApi {
   }
 
   async unlock(username: string, password: string): Promise<SessionInfo> {
-    this.current = null;
+    this.endSession();
     await this.admit(username);
     try {
       return await this.start(await unlockAccount(this.db, username, password));
@@ -136,28 +136,27 @@ export class Vault implements VaultApi {
     const s = this.current;
     if (!s) return { allow: true };
     const v = await checkPolicy(this.db, s.account.userId, this.opts.appVersion ?? 'dev', Date.now(), Number(lastActivity));
-    if (!v.allow && this.current === s) this.current = null; // drops every key
+    if (!v.allow && this.current === s) this.endSession();
     if (await wipeIfDue(this.db, v, () => this.server().origin)) await this.db.open();
     return { allow: v.allow, ...(v.reason ? { reason: v.reason } : {}) };
   }
 
   async enroll(username: string, code: string, password: string): Promise<SessionInfo> {
-    this.current = null;
+    this.endSession();
     return this.start(await enroll(this.server(), username, code, password));
   }
 
   async loginOnline(username: string, password: string): Promise<SessionInfo> {
-    this.current = null;
+    this.endSession();
     return this.start(await loginOnline(this.server(), username, password));
   }
 
   async lock(): Promise<void> {
-    // Dropping the session drops every CryptoKey and decrypted page it held.
-    this.current = null;
+    this.endSession();
   }
 
   async resetPassword(username: string, code: string, newPassword: string): Promise<SessionInfo> {
-    this.current = null;
+    this.endSession();
     const local = await this.db.accounts.get(await accountKey(username));
     // A lockout after wrong passwords is what an unlock code from support is for; every other rule still applies.
     if (local) await this.admit(username, 'TooManyAttempts');
@@ -317,10 +316,10 @@ export class Vault implements VaultApi {
     const est = typeof navigator !== 'undefined' && navigator.storage?.estimate ? await navigator.storage.estimate() : {};
     const records: Record<string, number> = {};
     let pages = 0;
-    for (const name of ['contact', 'visit']) {
-      const m = await part.pages.manifest(name);
-      records[name] = m.count;
-      pages += m.gens.some((g) => g > 0) ? pageCount(m) : 0;
+    for (const t of ENTITY_TYPES) {
+      const st = await part.pages.stats(t.name);
+      records[t.name] = st.records;
+      pages += st.pages;
     }
     return { usage: est.usage ?? null, quota: est.quota ?? null, records, pages, attachments: await part.blobs.count() };
   }
@@ -330,8 +329,8 @@ export class Vault implements VaultApi {
     const groups = [...s.partitions.keys()];
     const [session, pending, incoming, status, account] = await Promise.all([
       this.db.serverSessions.get(s.account.userId),
-      this.db.outbox.where('group').anyOf(groups).count(),
-      this.db.inbox.where('group').anyOf(groups).count(),
+      countChanges(this.db.outbox, groups),
+      countChanges(this.db.inbox, groups),
       this.db.syncState.get('status'),
       accountKey(s.account.username).then((k) => this.db.accounts.get(k)),
     ]);
@@ -399,10 +398,16 @@ export class Vault implements VaultApi {
 
   /** Closes the database and the change channel (tests, wipe). */
   close(): void {
-    this.current = null;
+    this.endSession();
     this.syncChannel?.close();
     this.feed.close();
     this.db.close();
+  }
+
+  /** Dropping the session drops every CryptoKey and decrypted page it held; background upkeep stops. */
+  private endSession(): void {
+    for (const p of this.current?.partitions.values() ?? []) p.pages.close();
+    this.current = null;
   }
 
   /** A partition per group the account can open, each under the keys of all its epochs. */
@@ -437,6 +442,7 @@ export class Vault implements VaultApi {
       const old = s.partitions.get(id);
       if (old && old.records.current === p.records.current && old.records.byEpoch.size === p.records.byEpoch.size) next.set(id, old);
     }
+    for (const [id, old] of s.partitions) if (next.get(id) !== old) old.pages.close();
     s.partitions = next;
     if (!next.has(s.active)) s.active = s.account.personalGroup;
     this.notify({ partition: '', collection: '', ids: [] });
@@ -459,6 +465,8 @@ export class Vault implements VaultApi {
   private async start(account: UnlockedAccount): Promise<SessionInfo> {
     const partitions = await this.partitionsFor(account);
     this.rejectedEnvelopes = 0;
+    // The directories of the records the user sees first are read now, as part of unlocking.
+    await partitions.get(account.personalGroup)!.pages.preload(ENTITY_TYPES.map((t) => t.name)).catch(() => undefined);
     this.current = { account, partitions, active: account.personalGroup, clock: new HlcClock(await this.deviceId()) };
     // In the background: unlock does not wait for sync.
     void this.applyInbox().catch(() => undefined);
@@ -553,6 +561,16 @@ export class Vault implements VaultApi {
       }
     }
   }
+}
+
+/** Changes waiting in the outbox or inbox of `groups`, from the [group+n] index alone (no values read). */
+async function countChanges(table: VaultDb['outbox'] | VaultDb['inbox'], groups: string[]): Promise<number> {
+  let n = 0;
+  for (const g of groups) {
+    const keys = (await table.where('[group+n]').between([g, Dexie.minKey], [g, Dexie.maxKey]).keys()) as unknown as [string, number][];
+    for (const k of keys) n += k[1];
+  }
+  return n;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { openVaultDb, type VaultDb } from '../../../workers/common/db';
 import { brand, type PageKey } from '../../../workers/vault/crypto/keys';
-import { createMutex } from '../../../workers/vault/mutex';
-import { PageStore, DEFAULT_PAGE_STORE_OPTIONS, type PageStoreOptions } from '../../../workers/vault/page-store';
+import { createMutex } from '../../../workers/vault/storage/mutex';
+import { PageStore, DEFAULT_PAGE_STORE_OPTIONS, type PageStoreOptions } from '../../../workers/vault/storage/page-store';
 import type { StoredRecord } from '../../../src/domain/record';
 
 let dbCounter = 0;
@@ -24,8 +24,8 @@ export async function makePageStore(db: VaultDb, opts: Partial<PageStoreOptions>
 }
 
 /** Another store over the same database and key: another tab, or the same vault after unlock. */
-export function reopenPageStore(db: VaultDb, key: PageKey, partition = 'p1') {
-  return new PageStore(db, partition, { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), DEFAULT_PAGE_STORE_OPTIONS);
+export function reopenPageStore(db: VaultDb, key: PageKey, partition = 'p1', opts: Partial<PageStoreOptions> = {}) {
+  return new PageStore(db, partition, { current: 1, byEpoch: new Map([[1, key]]) }, createMutex(), { ...DEFAULT_PAGE_STORE_OPTIONS, ...opts });
 }
 
 export function rec(id: string, text: string): StoredRecord {
@@ -37,6 +37,13 @@ export function putAll(store: PageStore, records: StoredRecord[], collection = '
   return store.mutate(collection, records.map((r) => r.id), () => ({ put: records, result: undefined }));
 }
 
-export function removeIds(store: PageStore, ids: string[], collection = 'contact') {
-  return store.mutate(collection, ids, () => ({ remove: ids, result: undefined }));
+/** Deletes records the way the vault does: a tombstone each. */
+export function tombstoneIds(store: PageStore, ids: string[], collection = 'contact') {
+  return store.mutate(collection, ids, (existing) => ({
+    put: ids.flatMap((id) => {
+      const r = existing.get(id);
+      return r ? [{ id, f: {}, c: r.c, u: r.u, d: r.u, by: r.by }] : [];
+    }),
+    result: undefined,
+  }));
 }

@@ -1,4 +1,4 @@
-import type { StoredRecord } from '../../src/domain/record';
+import type { StoredRecord } from '../../../src/domain/record';
 
 /** A decrypted page, valid while the manifest still lists `generation` for it. */
 export interface CachedPage {

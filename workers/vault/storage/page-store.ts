@@ -1,33 +1,24 @@
-import type { StoredRecord } from '../../src/domain/record';
-import { VaultError, isQuotaError } from '../../src/lib/errors';
-import type { OutboxRow, PageRow, VaultDb } from '../common/db';
-import type { PageKey } from './crypto/keys';
-import { INITIAL_HASH_STATE, nextSplit, pageCount, pageOf, type HashState } from './linear-hash';
+import type { StoredRecord } from '../../../src/domain/record';
+import { VaultError, isQuotaError } from '../../../src/lib/errors';
+import type { InboxRow, OutboxRow, PageRow, VaultDb } from '../../common/db';
+import type { PageKey } from '../crypto/keys';
+import { planAppend, type AppendPlan } from './append';
+import { decodeDirectory, encodeDirectory, type Directory } from './directory';
+import { readLegacyCollection } from './legacy-v2';
+import { EMPTY_MANIFEST, decodeManifest, encodeManifest, findPage, type Manifest, type PageInfo } from './manifest';
 import type { Mutex } from './mutex';
 import { PageCache, cachedPage, type CachedPage } from './page-cache';
-import { describeSlot, openJson, readHeader, sealJson, type Slot } from './page-format';
-import { decodeRecords, encodeRecords, encodedSize } from './record-codec';
-
-/** Decrypted per-collection manifest (DESIGN §4). */
-export interface Manifest extends HashState {
-  v: 1;
-  /** Live (non-tombstone) records. */
-  count: number;
-  /** Sum of records' encoded sizes (record-codec.ts): drives splits. */
-  bytes: number;
-  /** Generation of each page; 0 = never written. A stored page must carry exactly this. */
-  gens: number[];
-}
+import { FORMAT_VERSION, describeSlot, openJson, readHeader, sealJson, type Slot } from './sealed-item';
+import { PageBuilder, decodeRecords } from './record-codec';
 
 export interface PageStoreOptions {
-  /** Target page plaintext size; pages split when the average passes loadFactor × this. */
+  /** Target page plaintext size (JSON bytes; padded to 4 KiB when sealed). */
   pageBytes: number;
-  loadFactor: number;
   /** Budget of decrypted pages kept in memory. */
   cacheBytes: number;
 }
 
-export const DEFAULT_PAGE_STORE_OPTIONS: PageStoreOptions = { pageBytes: 16 * 1024, loadFactor: 0.75, cacheBytes: 48 << 20 };
+export const DEFAULT_PAGE_STORE_OPTIONS: PageStoreOptions = { pageBytes: 16 * 1024, cacheBytes: 48 << 20 };
 
 /** Keys of one partition, by epoch; writes use `current`. */
 export interface PartitionKeys {
@@ -35,46 +26,73 @@ export interface PartitionKeys {
   byEpoch: ReadonlyMap<number, PageKey>;
 }
 
-/** A mutation computed from the current state of the records it names. */
+/** A mutation computed from the current state of the records it names. Deletes are tombstones (put). */
 export interface Mutation<R> {
   put?: StoredRecord[];
-  remove?: string[];
   result: R;
 }
 
-/**
- * Sync bookkeeping that must commit with the pages (DESIGN §6): outbox
- * entries sealed from the records put, and inbox entries the write applied.
- */
+/** Sync bookkeeping that commits with the pages (DESIGN §6). */
 export interface SyncWrites {
   /**
-   * Seals outbox entries for the records put. Their base sequence is filled
-   * in inside the page transaction, from the group row (the partition), so
-   * it is exactly what the committed pages reflect and costs no extra
-   * transaction per write.
+   * Seals the write's outbox row from the records put. Its base sequence is
+   * filled in here and checked inside the page transaction against the
+   * group row, so it is exactly what the committed pages reflect.
    */
-  outbox?: (put: readonly StoredRecord[]) => Promise<Omit<OutboxRow, 'baseSeq'>[]>;
-  inboxDone?: readonly number[];
+  outbox?: (put: readonly StoredRecord[]) => Promise<Omit<OutboxRow, 'baseSeq'> | undefined>;
+  /** Inbox rows this write applied: deleted, or stored again with what is left of them. */
+  inbox?: { done: readonly number[]; keep: readonly InboxRow[] };
 }
 
-/** Raised inside a write when another writer committed first; the write is retried. */
+/** Raised inside a read or write when another writer committed first. */
 class Stale extends Error {}
 
-const EMPTY_MANIFEST: Manifest = { v: 1, ...INITIAL_HASH_STATE, count: 0, bytes: 0, gens: [0] };
-const SCAN_BATCH_PAGES = 128;
-const sizeOf = encodedSize;
-const isLive = (r: StoredRecord | undefined): boolean => r !== undefined && r.d === undefined;
+/** A collection as held in memory while unlocked. */
+interface State {
+  /** Generation of the stored manifest this state reflects. */
+  generation: number;
+  manifest: Manifest;
+  dir: Directory;
+  /** The decrypted last page (the open tail), once read. */
+  tail: PageBuilder | null;
+  /** Pages replay could not read: the records whose current version they hold are missing (scans name them). */
+  damaged: string[];
+}
+
+const SCAN_BATCH_PAGES = 64;
+/** A tail this close to the budget is closed: new records start a new page instead of re-sealing a full one. */
+const TAIL_ROOM = 512;
+/** A page whose share of current records falls below this is compacted. */
+const COMPACT_BELOW = 0.5;
+/** Pages rewritten per compaction step (one transaction, one lock hold). */
+const COMPACT_STEP_PAGES = 32;
+/** A directory snapshot is not worth writing while fewer pages than this would be replayed at load. */
+const SNAPSHOT_MIN_REPLAY_PAGES = 64;
+/** Quiet time after the last write before upkeep runs. */
+const UPKEEP_IDLE_MS = 250;
 
 /**
- * Records of one partition packed into encrypted pages, addressed by linear
- * hashing. Reads go through a decrypted-page cache that validates itself
- * against page generations; writes are serialized by a partition-wide lock
- * and commit pages + manifest in one strict IndexedDB transaction after
- * checking no other tab committed in between.
+ * One partition's records in a log of encrypted pages (DESIGN §4). A write
+ * appends its records to the open tail page and to new pages as it fills;
+ * an in-memory directory says which page holds each record's current
+ * version. The directory is persisted as an encrypted snapshot plus the
+ * pages written after it; compaction rewrites mostly-dead pages in the
+ * background. Writes are serialized by a partition-wide lock and commit
+ * pages, manifest, outbox and inbox in one strict IndexedDB transaction that
+ * also checks, without an awaited round trip, that no other tab committed
+ * in between.
  */
 export class PageStore {
-  private manifests = new Map<string, { generation: number; manifest: Manifest }>();
+  private states = new Map<string, Promise<State>>();
+  /** Collections another tab committed to: refreshed (incrementally) at next use. */
+  private stale = new Set<string>();
   private cache: PageCache;
+  /** The group's applied server sequence as last read, the base of outbox rows (checked in each write). */
+  private baseSeq: number | undefined;
+  private upkeep: Promise<void> = Promise.resolve();
+  private upkeepDue = new Set<string>();
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
 
   constructor(
     private readonly db: VaultDb,
@@ -86,62 +104,112 @@ export class PageStore {
     this.cache = new PageCache(opts.cacheBytes);
   }
 
-  /** Forgets cached state of a collection (another tab wrote it) or of all. */
+  /** Marks a collection (another tab wrote it) or all of them (pages were rebuilt) for refresh. */
   invalidate(collection?: string): void {
-    if (collection === undefined) this.manifests.clear();
-    else this.manifests.delete(collection);
-    this.cache.clear(collection === undefined ? undefined : `${collection}/`);
+    this.baseSeq = undefined;
+    if (collection === undefined) {
+      this.states.clear();
+      this.stale.clear();
+      this.cache.clear();
+    } else this.stale.add(collection);
   }
 
-  /** Resolves once background upkeep (directory snapshots, compaction) is done. */
-  async settle(): Promise<void> {}
+  /** Stops background upkeep; the session that owned this store ended. */
+  close(): void {
+    this.closed = true;
+  }
 
+  /** Resolves once background upkeep (directory snapshots, compaction) has caught up. */
+  async settle(): Promise<void> {
+    await this.runUpkeep();
+  }
+
+  /** Loads collections ahead of use (unlock): their directories are read now rather than at the first query. */
+  async preload(collections: readonly string[]): Promise<void> {
+    await Promise.all(collections.map((c) => this.state(c)));
+  }
+
+  async stats(collection: string): Promise<{ records: number; pages: number }> {
+    const { manifest } = await this.state(collection);
+    return { records: manifest.count, pages: manifest.pages.length };
+  }
+
+  /** The current manifest (tests and diagnostics). */
   async manifest(collection: string): Promise<Manifest> {
-    return (await this.loadManifest(collection)).manifest;
+    return (await this.state(collection)).manifest;
   }
 
-  /** One record by id: reads (at most) one page. */
+  /**
+   * One record by id (tombstones included): a directory lookup and at most
+   * one page. Tampered if its page is damaged, or if the id is unknown while
+   * a page the directory was rebuilt from is damaged (it may have been there).
+   */
   async get(collection: string, id: string): Promise<StoredRecord | undefined> {
-    return this.withFreshRetry(collection, async () => {
-      const { manifest } = await this.loadManifest(collection);
-      const p = pageOf(id, manifest);
-      const page = await this.loadPage(collection, manifest, p);
-      return page.get(id);
+    return this.read(collection, async (st) => {
+      const seq = st.dir.get(id);
+      // Unknown, unless it was on a page replay could not read.
+      if (seq === undefined) {
+        if (st.damaged.length) throw new VaultError('Tampered', st.damaged[0]);
+        return undefined;
+      }
+      if (st.tail && seq === lastSeq(st.manifest)) return st.tail.get(id);
+      return (await this.page(collection, st, seq)).byId().get(id);
     });
   }
 
   /**
-   * Visits every stored record (tombstones included) page batch by page
-   * batch. A damaged page is skipped and named in the returned list, so the
-   * rest of the collection stays readable.
+   * Visits the current version of every record (tombstones included), page
+   * batch by page batch. A damaged page is skipped and named in the
+   * returned list, so the rest of the collection stays readable.
    */
   async scan(collection: string, visit: (records: Iterable<StoredRecord>) => void): Promise<{ damaged: string[] }> {
-    return this.withFreshRetry(collection, async () => {
-      const { manifest } = await this.loadManifest(collection);
-      const damaged: string[] = [];
-      const n = pageCount(manifest);
+    // Visited once the whole pass succeeded: a pass retried after another tab's commit must not visit twice.
+    const found: (readonly StoredRecord[])[] = [];
+    const result = await this.read(collection, async (st) => {
+      found.length = 0;
+      const damaged = new Set([...(st.manifest.damaged ?? []), ...st.damaged]);
+      const pages = st.manifest.pages;
       const read = (start: number) => {
-        const rows = this.readPageRange(collection, manifest, start, Math.min(n, start + SCAN_BATCH_PAGES));
+        const rows = this.readRange(collection, pages.slice(start, start + SCAN_BATCH_PAGES));
         rows.catch(() => undefined); // surfaced when its turn comes
         return rows;
       };
       // IndexedDB reads the next range while this one is decrypted and visited.
       let next = read(0);
-      for (let start = 0; start < n; start += SCAN_BATCH_PAGES) {
+      for (let start = 0; start < pages.length; start += SCAN_BATCH_PAGES) {
         const rows = await next;
-        if (start + SCAN_BATCH_PAGES < n) next = read(start + SCAN_BATCH_PAGES);
-        const pages = await this.decodePageRange(collection, manifest, start, Math.min(n, start + SCAN_BATCH_PAGES), rows, damaged);
-        for (const p of pages) visit(p);
+        if (start + SCAN_BATCH_PAGES < pages.length) next = read(start + SCAN_BATCH_PAGES);
+        const batch = pages.slice(start, start + SCAN_BATCH_PAGES);
+        const decoded = await Promise.all(
+          batch.map((info) =>
+            this.pageFromRows(collection, st, info, rows).then(
+              (p) => ({ info, p }),
+              (e: unknown) => {
+                if (e instanceof VaultError && e.code === 'Tampered') damaged.add(e.detail ?? describeSlot(this.slot(collection, 'page', info.seq)));
+                else throw e;
+                return null;
+              },
+            ),
+          ),
+        );
+        for (const d of decoded) {
+          if (!d) continue;
+          // A page's older copies of records written again later are dead space, not results.
+          found.push(d.info.cur === d.info.n ? d.p.list : d.p.list.filter((r) => st.dir.get(r.id) === d.info.seq));
+        }
       }
-      return { damaged };
+      return { damaged: [...damaged] };
     });
+    for (const list of found) visit(list);
+    return result;
   }
 
   /**
    * Read-modify-write of the records `ids` under the partition lock. `fn`
    * sees their current state and returns what to put (every put id must be
-   * in `ids`) or remove. Pages, their splits and the manifest commit in one
-   * strict transaction; on QuotaExceeded nothing is written.
+   * in `ids`). New pages, the manifest and the sync rows commit in one
+   * strict transaction; on QuotaExceeded nothing is written, on disk or in
+   * memory.
    */
   async mutate<R>(
     collection: string,
@@ -149,7 +217,7 @@ export class PageStore {
     fn: (existing: Map<string, StoredRecord>) => Mutation<R>,
     sync: SyncWrites = {},
   ): Promise<R> {
-    return this.mutex.run(`fv:partition:${this.partition}`, async () => {
+    return this.locked(async () => {
       for (let attempt = 0; ; attempt++) {
         try {
           return await this.mutateOnce(collection, ids, fn, sync);
@@ -167,116 +235,114 @@ export class PageStore {
     fn: (existing: Map<string, StoredRecord>) => Mutation<R>,
     sync: SyncWrites,
   ): Promise<R> {
-    const { generation, manifest: m } = await this.loadManifest(collection);
-    const working = new Map<number, Map<string, StoredRecord>>();
-    const load = async (pages: Iterable<number>) => {
-      const missing = [...pages].filter((p) => !working.has(p));
-      const loaded = await Promise.all(missing.map((p) => this.loadPage(collection, m, p)));
-      missing.forEach((p, i) => working.set(p, new Map(loaded[i])));
-    };
+    const st = await this.state(collection, true);
+    const tail = await this.openTail(collection, st);
+    const existing = await this.current(collection, st, tail, ids);
+    const { put = [], result } = fn(new Map(existing));
+    const declared = new Set(ids);
+    for (const r of put) if (!declared.has(r.id)) throw new TypeError(`"put" id ${r.id} was not declared in ids`);
+    if (put.length === 0) return result;
+    const gen = st.generation + 1;
+    const plan = planAppend({ manifest: st.manifest, dir: st.dir, tail, put, previous: existing, gen, limit: this.opts.pageBytes });
+    await this.commit(collection, st, plan, { sync, put });
+    return result;
+  }
 
-    const home = new Map(ids.map((id) => [id, pageOf(id, m)]));
-    await load(new Set(home.values()));
-    const existing = new Map<string, StoredRecord>();
-    for (const [id, p] of home) {
-      const r = working.get(p)!.get(id);
-      if (r) existing.set(id, r);
-    }
-
-    const { put = [], remove = [], result } = fn(existing);
-    let { count, bytes } = m;
-    const changed: string[] = [];
-    for (const id of remove) {
-      const p = home.get(id);
-      if (p === undefined) throw new TypeError(`"remove" id ${id} was not declared in ids`);
-      const old = working.get(p)!.get(id);
-      if (!old) continue;
-      working.get(p)!.delete(id);
-      bytes -= sizeOf(old);
-      if (isLive(old)) count--;
-      changed.push(id);
-    }
-    for (const r of put) {
-      const p = home.get(r.id);
-      if (p === undefined) throw new TypeError(`"put" id ${r.id} was not declared in ids`);
-      const page = working.get(p)!;
-      const old = page.get(r.id);
-      if (old) bytes -= sizeOf(old);
-      if (isLive(old)) count--;
-      page.set(r.id, r);
-      bytes += sizeOf(r);
-      if (isLive(r)) count++;
-      changed.push(r.id);
-    }
-    if (changed.length === 0) return result;
-
-    // Grow one split at a time until the average page is under its budget.
-    // Only split pages move records; every other page keeps its address.
-    let state: HashState = { level: m.level, split: m.split };
-    const splitFrom: number[] = [];
-    const created: number[] = [];
-    while (bytes > pageCount(state) * this.opts.pageBytes * this.opts.loadFactor) {
-      const s = nextSplit(state);
-      splitFrom.push(s.from);
-      created.push(s.to);
-      state = s.after;
-    }
-    const dirty = new Set<number>(home.values());
-    if (splitFrom.length) {
-      await load(splitFrom.filter((p) => p < pageCount(m)));
-      const moving: StoredRecord[] = [];
-      for (const p of splitFrom) {
-        for (const r of working.get(p)?.values() ?? []) moving.push(r);
-        working.set(p, new Map());
-        dirty.add(p);
+  /** The current versions of `ids`: from the tail in memory, else one read per distinct page. */
+  private async current(collection: string, st: State, tail: PageBuilder | null, ids: readonly string[]): Promise<Map<string, StoredRecord>> {
+    const out = new Map<string, StoredRecord>();
+    const bySeq = new Map<number, string[]>();
+    const tailSeq = lastSeq(st.manifest);
+    for (const id of ids) {
+      const seq = st.dir.get(id);
+      if (seq === undefined) continue;
+      if (tail && seq === tailSeq) {
+        const r = tail.get(id);
+        if (r) out.set(id, r);
+      } else {
+        let list = bySeq.get(seq);
+        if (!list) bySeq.set(seq, (list = []));
+        list.push(id);
       }
-      for (const p of created) {
-        working.set(p, new Map());
-        dirty.add(p);
-      }
-      for (const r of moving) working.get(pageOf(r.id, state))!.set(r.id, r);
     }
-
-    const gens = m.gens.slice();
-    for (let p = gens.length; p < pageCount(state); p++) gens[p] = 0;
-    const { current: epoch } = this.keys;
-    const key = this.currentKey();
-    const dirtyList = [...dirty];
-    const pagesSealed = Promise.all(
-      dirtyList.map(async (p) => {
-        const json = encodeRecords(working.get(p)!.values());
-        const g = gens[p]! + 1;
-        gens[p] = g;
-        return { p, g, json, data: await sealJson(key, this.slot(collection, p), epoch, g, json) };
+    await Promise.all(
+      [...bySeq].map(async ([seq, list]) => {
+        const page = (await this.page(collection, st, seq)).byId();
+        for (const id of list) {
+          const r = page.get(id);
+          if (!r) throw new VaultError('Tampered', `${describeSlot(this.slot(collection, 'page', seq))} lacks a record its directory names`);
+          out.set(id, r);
+        }
       }),
     );
-    const next: Manifest = { v: 1, level: state.level, split: state.split, count, bytes, gens };
-    const nextGen = generation + 1;
-    // Pages, manifest and outbox entries are sealed concurrently: each await
-    // is a trip to WebCrypto's threads, and a single put would pay three in a row.
-    const [sealed, manifestData, outbox] = await Promise.all([
-      pagesSealed,
-      sealJson(key, this.slot(collection, null), epoch, nextGen, JSON.stringify(next)),
-      sync.outbox ? sync.outbox(put) : [],
-    ]);
+    return out;
+  }
 
+  /** The open tail as a builder to append to, or null when there is none or it is full. */
+  private async openTail(collection: string, st: State): Promise<PageBuilder | null> {
+    const last = st.manifest.pages[st.manifest.pages.length - 1];
+    if (!last) return null;
+    if (!st.tail) {
+      const page = await this.page(collection, st, last.seq);
+      const b = new PageBuilder();
+      for (const r of page.list) if (st.dir.get(r.id) === last.seq) b.set(r);
+      st.tail = b;
+    }
+    return st.tail.size < this.opts.pageBytes - TAIL_ROOM ? st.tail : null;
+  }
+
+  /**
+   * Seals and commits a plan: new pages, the manifest, and what else goes
+   * with it (sync rows, a directory snapshot), in one strict transaction
+   * whose first request checks that the stored manifest is still the one
+   * the plan was made from. Memory follows only after the commit.
+   */
+  private async commit(
+    collection: string,
+    st: State,
+    plan: AppendPlan,
+    extra: { sync?: SyncWrites; put?: readonly StoredRecord[]; snapshot?: { bodies: string[]; old: number } },
+  ): Promise<void> {
+    const gen = st.generation + 1;
+    const key = this.currentKey();
+    const epoch = this.keys.current;
+    const texts = plan.pages.map((p) => p.builder.finish());
+    const manifest = plan.manifest;
+    const needsBase = extra.sync?.outbox !== undefined;
+    // Every seal at once: each await is a trip to WebCrypto's threads.
+    const [sealed, manifestData, dirData, outbox, baseSeq] = await Promise.all([
+      Promise.all(plan.pages.map((p, i) => sealJson(key, this.slot(collection, 'page', p.seq), epoch, gen, texts[i]!))),
+      sealJson(key, this.slot(collection, 'manifest'), epoch, gen, encodeManifest(manifest)),
+      Promise.all((extra.snapshot?.bodies ?? []).map((b, i) => sealJson(key, this.slot(collection, 'dir', i), epoch, manifest.snap!.gen, b))),
+      extra.sync?.outbox && extra.put ? extra.sync.outbox(extra.put) : undefined,
+      needsBase ? this.appliedSeq() : undefined,
+    ]);
+    const p = this.partition;
+    const tables = [this.db.pages, this.db.manifests, this.db.directory, this.db.outbox, this.db.inbox, this.db.groups];
     try {
-      const tables = [this.db.pages, this.db.manifests, this.db.outbox, this.db.inbox, this.db.groups];
-      await this.db.transaction('rw', tables, async () => {
-        const [row, group] = await Promise.all([
-          this.db.manifests.get([this.partition, collection]),
-          outbox.length ? this.db.groups.get(this.partition) : undefined,
-        ]);
-        const stored = row ? readHeader(row.data, this.slot(collection, null)).generation : 0;
-        if (stored !== generation) throw new Stale();
-        const baseSeq = group?.appliedSeq ?? 0;
-        // Issued together: IndexedDB runs a transaction's requests in order
-        // anyway, and not awaiting each one saves a round trip per request.
-        await Promise.all([
-          this.db.pages.bulkPut(sealed.map(({ p, data }) => ({ partition: this.partition, collection, page: p, data }))),
-          this.db.manifests.put({ partition: this.partition, collection, data: manifestData }),
-          outbox.length ? this.db.outbox.bulkAdd(outbox.map((o) => ({ ...o, baseSeq }))) : undefined,
-          sync.inboxDone?.length ? this.db.inbox.bulkDelete([...sync.inboxDone]) : undefined,
+      await this.db.transaction('rw', tables, () => {
+        // Issued with the writes, not awaited before them: IndexedDB runs a
+        // transaction's requests in order, so this check sees the state
+        // before our writes, and throwing here aborts all of them.
+        const check = Promise.all([this.db.manifests.get([p, collection]), needsBase ? this.db.groups.get(p) : undefined]).then(([row, group]) => {
+          const stored = row ? readHeader(row.data, this.slot(collection, 'manifest')).generation : 0;
+          if (stored !== st.generation) throw new Stale();
+          if (needsBase && (group?.appliedSeq ?? 0) !== baseSeq) throw new Stale();
+        });
+        const inbox = extra.sync?.inbox;
+        const snap = extra.snapshot;
+        return Promise.all([
+          check,
+          sealed.length ? this.db.pages.bulkPut(plan.pages.map(({ seq }, i) => ({ partition: p, collection, page: seq, data: sealed[i]! }))) : undefined,
+          plan.drop.length ? this.db.pages.bulkDelete(plan.drop.map((seq) => [p, collection, seq] as [string, string, number])) : undefined,
+          this.db.manifests.put({ partition: p, collection, data: manifestData }),
+          dirData.length ? this.db.directory.bulkPut(dirData.map((data, i) => ({ partition: p, collection, page: i, data }))) : undefined,
+          snap && snap.old > dirData.length
+            ? this.db.directory.bulkDelete(range(dirData.length, snap.old).map((i) => [p, collection, i] as [string, string, number]))
+            : undefined,
+          outbox ? this.db.outbox.add({ ...outbox, baseSeq: baseSeq ?? 0 }) : undefined,
+          inbox?.done.length ? this.db.inbox.bulkDelete([...inbox.done]) : undefined,
+          inbox?.keep.length ? this.db.inbox.bulkPut([...inbox.keep]) : undefined,
         ]);
       });
     } catch (e) {
@@ -285,11 +351,18 @@ export class PageStore {
       throw e;
     }
 
-    // Committed: only now does in-memory state follow.
-    this.manifests.set(collection, { generation: nextGen, manifest: next });
-    for (const { p, g, json } of sealed)
-      this.cache.set(this.cacheKey(collection, p), cachedPage(g, [...working.get(p)!.values()], json.length, working.get(p)!));
-    return result;
+    // Committed: only now does memory follow.
+    if (!plan.pages.length && lastSeq(manifest) !== lastSeq(st.manifest)) st.tail = null;
+    st.generation = gen;
+    st.manifest = manifest;
+    for (const { seq, builder } of plan.pages) for (const r of builder.records()) st.dir.set(r.id, seq);
+    const last = plan.pages[plan.pages.length - 1];
+    if (last) st.tail = last.builder;
+    plan.pages.forEach(({ seq, builder }, i) => {
+      const list = [...builder.records()];
+      this.cache.set(this.cacheKey(collection, seq), cachedPage(gen, list, texts[i]!.length));
+    });
+    this.scheduleUpkeep(collection);
   }
 
   private currentKey(): PageKey {
@@ -298,136 +371,307 @@ export class PageStore {
     return k;
   }
 
-  private slot(collection: string, page: number | null): Slot {
-    return { partition: this.partition, collection, page };
+  private async appliedSeq(): Promise<number> {
+    return (this.baseSeq ??= (await this.db.groups.get(this.partition))?.appliedSeq ?? 0);
   }
 
-  private cacheKey(collection: string, page: number): string {
-    return `${collection}/${page}`;
+  private slot(collection: string, kind: 'page' | 'dir', n: number): Slot;
+  private slot(collection: string, kind: 'manifest'): Slot;
+  private slot(collection: string, kind: 'page' | 'dir' | 'manifest', n = 0): Slot {
+    return kind === 'manifest' ? { partition: this.partition, collection, kind } : { partition: this.partition, collection, kind, n };
+  }
+
+  private cacheKey(collection: string, seq: number): string {
+    return `${collection}/${seq}`;
   }
 
   private keyFor = (epoch: number): PageKey | undefined => this.keys.byEpoch.get(epoch);
 
-  private async loadManifest(collection: string): Promise<{ generation: number; manifest: Manifest }> {
-    const cached = this.manifests.get(collection);
-    if (cached) return cached;
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(`fv:partition:${this.partition}`, fn);
+  }
+
+  // ------------------------------------------------------------ loading
+
+  /** The collection's state, loaded once and refreshed after other tabs' commits. */
+  private state(collection: string, haveLock = false): Promise<State> {
+    let p = this.states.get(collection);
+    if (p && this.stale.has(collection)) {
+      this.stale.delete(collection);
+      const before = p;
+      p = before.then((old) => this.refresh(collection, old, haveLock), () => this.load(collection, haveLock));
+    } else if (!p) p = this.load(collection, haveLock);
+    this.states.set(collection, p);
+    p.catch(() => {
+      if (this.states.get(collection) === p) this.states.delete(collection);
+    });
+    return p;
+  }
+
+  private async readManifest(collection: string): Promise<{ generation: number; manifest: Manifest; version: number } | null> {
     const row = await this.db.manifests.get([this.partition, collection]);
-    let entry: { generation: number; manifest: Manifest };
-    if (!row) entry = { generation: 0, manifest: EMPTY_MANIFEST };
-    else {
-      const { header, value } = await openJson<Manifest>(this.keyFor, this.slot(collection, null), row.data as Uint8Array<ArrayBuffer>);
-      entry = { generation: header.generation, manifest: value };
+    if (!row) return null;
+    const slot = this.slot(collection, 'manifest');
+    const header = readHeader(row.data, slot);
+    if (header.version < FORMAT_VERSION) return { generation: header.generation, manifest: EMPTY_MANIFEST, version: header.version };
+    const { value } = await openJson<unknown>(this.keyFor, slot, row.data as Uint8Array<ArrayBuffer>);
+    try {
+      return { generation: header.generation, manifest: decodeManifest(value), version: header.version };
+    } catch {
+      throw new VaultError('Tampered', `${describeSlot(slot)} content`);
     }
-    this.manifests.set(collection, entry);
-    return entry;
+  }
+
+  /** Full load: the manifest, the directory snapshot, then the pages written after it replayed over it. */
+  private async load(collection: string, haveLock: boolean): Promise<State> {
+    const read = await this.readManifest(collection);
+    if (read && read.version < FORMAT_VERSION) {
+      // Locks are not re-entrant: a writer that already holds it migrates in place.
+      await (haveLock ? this.migrate(collection) : this.locked(() => this.migrate(collection)));
+      return this.load(collection, haveLock);
+    }
+    if (!read) return { generation: 0, manifest: EMPTY_MANIFEST, dir: new Map(), tail: null, damaged: [] };
+    const { generation, manifest } = read;
+    const dir: Directory = new Map();
+    const p = this.partition;
+    const [snapshotRows, beyond] = await Promise.all([
+      manifest.snap ? this.db.directory.bulkGet(range(0, manifest.snap.pages).map((i) => [p, collection, i] as [string, string, number])) : [],
+      // Pages and manifest commit together, so a stored page past `next` means the manifest was put back from an older copy.
+      this.db.pages.where('[partition+collection+page]').between([p, collection, manifest.next], [p, collection, Infinity]).count(),
+    ]);
+    if (beyond > 0) throw new VaultError('Tampered', `${describeSlot(this.slot(collection, 'manifest'))} is older than its pages`);
+    if (manifest.snap) {
+      const snap = manifest.snap;
+      const bodies = await Promise.all(
+        snapshotRows.map(async (row, i) => {
+          const slot = this.slot(collection, 'dir', i);
+          if (!row) throw new VaultError('Tampered', `${describeSlot(slot)} is missing`);
+          const { header, value } = await openJson<unknown>(this.keyFor, slot, row.data as Uint8Array<ArrayBuffer>);
+          if (header.generation !== snap.gen) throw new VaultError('Tampered', `${describeSlot(slot)} generation ${header.generation}, expected ${snap.gen}`);
+          return value;
+        }),
+      );
+      try {
+        for (const b of bodies) decodeDirectory(b, dir);
+      } catch {
+        throw new VaultError('Tampered', `directory ${collection} content`);
+      }
+    }
+    const st: State = { generation, manifest, dir, tail: null, damaged: [] };
+    await this.replay(collection, st, manifest.snap?.upto ?? 0);
+    // E.g. a bulk import whose tab closed before its upkeep ran: the next load should not replay it all again.
+    if (this.snapshotDue(st) || manifest.pages.some(compactable)) this.scheduleUpkeep(collection);
+    return st;
+  }
+
+  /** After another tab's commit: only the pages written since are read (seqs are never reused). */
+  private async refresh(collection: string, old: State, haveLock: boolean): Promise<State> {
+    const read = await this.readManifest(collection);
+    if (!read || read.version < FORMAT_VERSION || read.manifest.next < old.manifest.next) return this.load(collection, haveLock);
+    if (read.generation === old.generation) return old;
+    // The directory is updated in place: every entry replay sets names a committed page newer than the old state knew.
+    const st: State = { generation: read.generation, manifest: read.manifest, dir: old.dir, tail: null, damaged: old.damaged };
+    await this.replay(collection, st, old.manifest.next);
+    return st;
+  }
+
+  /**
+   * Sets the directory entries of every record on pages with seq ≥ `from`,
+   * in log order. A damaged page is skipped and named: the rest of the
+   * collection stays readable, and scans report it.
+   */
+  private async replay(collection: string, st: State, from: number): Promise<void> {
+    const pages = st.manifest.pages.filter((x) => x.seq >= from);
+    for (let start = 0; start < pages.length; start += SCAN_BATCH_PAGES) {
+      const batch = pages.slice(start, start + SCAN_BATCH_PAGES);
+      const rows = await this.readRange(collection, batch);
+      const decoded = await Promise.all(
+        batch.map((info) =>
+          this.pageFromRows(collection, st, info, rows).catch((e: unknown) => {
+            if (!(e instanceof VaultError && e.code === 'Tampered')) throw e;
+            st.damaged.push(e.detail ?? describeSlot(this.slot(collection, 'page', info.seq)));
+            return null;
+          }),
+        ),
+      );
+      decoded.forEach((page, i) => {
+        for (const r of page?.list ?? []) st.dir.set(r.id, batch[i]!.seq);
+      });
+    }
+  }
+
+  // ------------------------------------------------------------ pages
+
+  /** A decrypted page of the state's manifest, from the cache or from disk. */
+  private async page(collection: string, st: State, seq: number): Promise<CachedPage> {
+    const i = findPage(st.manifest.pages, seq);
+    if (i < 0) throw new Stale(`page ${collection}/${seq} is not in the manifest`);
+    const info = st.manifest.pages[i]!;
+    const hit = this.cache.get(this.cacheKey(collection, seq), info.gen);
+    if (hit) return hit;
+    const row = await this.db.pages.get([this.partition, collection, seq]);
+    if (!row) throw new Stale(`${describeSlot(this.slot(collection, 'page', seq))} is missing`);
+    return this.decode(collection, info, row.data as Uint8Array<ArrayBuffer>, false);
+  }
+
+  private async pageFromRows(collection: string, st: State, info: PageInfo, rows: Map<number, PageRow> | null): Promise<CachedPage> {
+    const hit = this.cache.get(this.cacheKey(collection, info.seq), info.gen);
+    if (hit) return hit;
+    const row = rows?.get(info.seq);
+    if (!row) return this.page(collection, st, info.seq);
+    return this.decode(collection, info, row.data as Uint8Array<ArrayBuffer>, true);
   }
 
   /** Decrypts and caches a page; `scanning` only offers it to the cache (see PageCache.offer). */
-  private decodePage(collection: string, page: number, expected: number, data: Uint8Array<ArrayBuffer>, scanning = false): Promise<CachedPage> {
-    const slot = this.slot(collection, page);
-    return openJson<unknown>(this.keyFor, slot, data).then(({ header, value }) => {
-      if (header.generation !== expected) {
-        // Either our manifest is older than another tab's write (retry with
-        // a fresh one), or an old copy of the page was put back (rollback).
-        throw new Stale(`${describeSlot(slot)} generation ${header.generation}, expected ${expected}`);
-      }
-      let list: StoredRecord[];
-      try {
-        list = decodeRecords(value, header.version);
-      } catch {
-        throw new VaultError('Tampered', `${describeSlot(slot)} content`);
-      }
-      const entry = cachedPage(expected, list, data.length);
-      if (scanning) this.cache.offer(this.cacheKey(collection, page), entry);
-      else this.cache.set(this.cacheKey(collection, page), entry);
-      return entry;
-    });
-  }
-
-  private async loadPage(collection: string, m: Manifest, page: number): Promise<ReadonlyMap<string, StoredRecord>> {
-    const g = m.gens[page] ?? 0;
-    if (g === 0) return new Map();
-    const hit = this.cache.get(this.cacheKey(collection, page), g);
-    if (hit) return hit.byId();
-    const row = await this.db.pages.get([this.partition, collection, page]);
-    if (!row) throw new VaultError('Tampered', `${describeSlot(this.slot(collection, page))} is missing`);
-    return (await this.decodePage(collection, page, g, row.data as Uint8Array<ArrayBuffer>)).byId();
-  }
-
-  /** Stored rows of pages [start, end) in one ranged read, or null when every page is cached. */
-  private async readPageRange(collection: string, m: Manifest, start: number, end: number): Promise<Map<number, PageRow> | null> {
-    let needsRead = false;
-    for (let p = start; p < end && !needsRead; p++) {
-      const g = m.gens[p] ?? 0;
-      if (g !== 0 && !this.cache.has(this.cacheKey(collection, p), g)) needsRead = true;
+  private async decode(collection: string, info: PageInfo, data: Uint8Array<ArrayBuffer>, scanning: boolean): Promise<CachedPage> {
+    const slot = this.slot(collection, 'page', info.seq);
+    const { header, value } = await openJson<unknown>(this.keyFor, slot, data);
+    // A page is written once, by the commit whose generation it carries: another one is an old copy put back.
+    if (header.generation !== info.gen) throw new Stale(`${describeSlot(slot)} generation ${header.generation}, expected ${info.gen}`);
+    let list: StoredRecord[];
+    try {
+      list = decodeRecords(value, header.version);
+    } catch {
+      throw new VaultError('Tampered', `${describeSlot(slot)} content`);
     }
-    if (!needsRead) return null;
+    if (list.length !== info.n) throw new VaultError('Tampered', `${describeSlot(slot)} holds ${list.length} records, expected ${info.n}`);
+    const entry = cachedPage(info.gen, list, data.length);
+    if (scanning) this.cache.offer(this.cacheKey(collection, info.seq), entry);
+    else this.cache.set(this.cacheKey(collection, info.seq), entry);
+    return entry;
+  }
+
+  /** Stored rows of `pages` (consecutive in the manifest) in one ranged read, or null when all are cached. */
+  private async readRange(collection: string, pages: readonly PageInfo[]): Promise<Map<number, PageRow> | null> {
+    if (!pages.length || pages.every((x) => this.cache.has(this.cacheKey(collection, x.seq), x.gen))) return null;
+    const p = this.partition;
     const rows = await this.db.pages
       .where('[partition+collection+page]')
-      .between([this.partition, collection, start], [this.partition, collection, end], true, false)
+      .between([p, collection, pages[0]!.seq], [p, collection, pages[pages.length - 1]!.seq], true, true)
       .toArray();
     return new Map(rows.map((r) => [r.page, r]));
   }
 
   /**
-   * Decrypted pages [start, end): cached ones as they are, the rest from
-   * `rows` (or read one by one when the range was not read because it was
-   * all cached, and something has been evicted since). A missing or damaged
-   * page is named in `damaged` and skipped.
+   * Runs a read on the collection's state. If a page is missing or newer
+   * than the state says, another tab has committed: refresh and read once
+   * more, and if that fails too, read under the partition lock, where no
+   * writer can interfere; a mismatch there is an old page put back (Tampered).
    */
-  private async decodePageRange(
-    collection: string,
-    m: Manifest,
-    start: number,
-    end: number,
-    rows: Map<number, PageRow> | null,
-    damaged: string[],
-  ): Promise<(readonly StoredRecord[])[]> {
-    const out: (readonly StoredRecord[])[] = [];
-    const pending: Promise<void>[] = [];
-    for (let p = start; p < end; p++) {
-      const g = m.gens[p] ?? 0;
-      if (g === 0) continue;
-      const hit = this.cache.get(this.cacheKey(collection, p), g);
-      if (hit) {
-        out.push(hit.list);
-        continue;
+  private async read<T>(collection: string, run: (st: State) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (attempt < 2) return await run(await this.state(collection));
+        return await this.locked(async () => run(await this.state(collection, true)));
+      } catch (e) {
+        if (!(e instanceof Stale)) throw e;
+        if (attempt >= 2) throw new VaultError('Tampered', e.message);
+        this.invalidate(collection);
       }
-      const row = rows ? rows.get(p) : await this.db.pages.get([this.partition, collection, p]);
-      if (!row) {
-        damaged.push(`${describeSlot(this.slot(collection, p))} is missing`);
-        continue;
-      }
-      pending.push(
-        this.decodePage(collection, p, g, row.data as Uint8Array<ArrayBuffer>, true).then(
-          (e) => void out.push(e.list),
-          (e: unknown) => {
-            if (e instanceof VaultError && e.code === 'Tampered') damaged.push(e.detail ?? describeSlot(this.slot(collection, p)));
-            else throw e;
-          },
-        ),
-      );
     }
-    await Promise.all(pending);
-    return out;
+  }
+
+  // ------------------------------------------------------------ upkeep
+
+  /**
+   * Upkeep runs when writes pause (UPKEEP_IDLE_MS after the last one), so a
+   * bulk import is not slowed by snapshots it would outdate at once.
+   */
+  private scheduleUpkeep(collection: string): void {
+    if (this.closed) return;
+    this.upkeepDue.add(collection);
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.runUpkeep(), UPKEEP_IDLE_MS);
+  }
+
+  private runUpkeep(): Promise<void> {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const due = [...this.upkeepDue];
+    this.upkeepDue.clear();
+    for (const collection of due)
+      this.upkeep = this.upkeep.then(async () => {
+        // Bounded steps, each under the lock on its own, so writers get a turn in between.
+        while (!this.closed && (await this.locked(() => this.upkeepStep(collection)))) {}
+      }).catch(() => undefined); // an optimisation: a failure (another tab, a full disk) leaves a valid store and is retried after the next write
+    return this.upkeep;
+  }
+
+  /** One bounded step: a directory snapshot if due, else one compaction step. True if more work remains. */
+  private async upkeepStep(collection: string): Promise<boolean> {
+    const st = await this.state(collection, true);
+    if (this.snapshotDue(st)) {
+      await this.writeSnapshot(collection, st);
+      return true;
+    }
+    return this.compactStep(collection, st);
+  }
+
+  /** Due once the pages replayed at load pass SNAPSHOT_MIN_REPLAY_PAGES and a quarter of the collection. */
+  private snapshotDue(st: State): boolean {
+    const upto = st.manifest.snap?.upto ?? 0;
+    const replayed = st.manifest.pages.filter((x) => x.seq >= upto).length;
+    return replayed > Math.max(SNAPSHOT_MIN_REPLAY_PAGES, st.manifest.pages.length / 4);
+  }
+
+  private async writeSnapshot(collection: string, st: State): Promise<void> {
+    const bodies = encodeDirectory(st.dir);
+    const old = st.manifest.snap?.pages ?? 0;
+    const snap = { gen: (st.manifest.snap?.gen ?? 0) + 1, pages: bodies.length, upto: st.manifest.next };
+    const plan: AppendPlan = { pages: [], drop: [], manifest: { ...st.manifest, snap } };
+    await this.commit(collection, st, plan, { snapshot: { bodies, old } });
   }
 
   /**
-   * Runs a read; if a page is newer or older than the cached manifest says,
-   * re-reads the manifest once. A second mismatch is a rolled-back page.
+   * Rewrites up to COMPACT_STEP_PAGES pages whose current share fell below
+   * half: their current records are appended to the log and the pages
+   * deleted, in one commit. True if more such pages remain.
    */
-  private async withFreshRetry<T>(collection: string, read: () => Promise<T>): Promise<T> {
-    try {
-      return await read();
-    } catch (e) {
-      if (!(e instanceof Stale)) throw e;
-      this.invalidate(collection);
-      try {
-        return await read();
-      } catch (e2) {
-        if (e2 instanceof Stale) throw new VaultError('Tampered', e2.message);
-        throw e2;
-      }
+  private async compactStep(collection: string, st: State): Promise<boolean> {
+    const pages = st.manifest.pages;
+    const candidates = pages.slice(0, -1).filter(compactable);
+    if (!candidates.length) return false;
+    const step = candidates.slice(0, COMPACT_STEP_PAGES);
+    const put: StoredRecord[] = [];
+    for (const info of step) {
+      const page = await this.page(collection, st, info.seq);
+      for (const r of page.list) if (st.dir.get(r.id) === info.seq) put.push(r);
     }
+    const previous = new Map(put.map((r) => [r.id, r]));
+    const tail = await this.openTail(collection, st);
+    const plan = planAppend({ manifest: st.manifest, dir: st.dir, tail, put, previous, retire: step.map((x) => x.seq), gen: st.generation + 1, limit: this.opts.pageBytes });
+    await this.commit(collection, st, plan, {});
+    return candidates.length > step.length;
+  }
+
+  // ------------------------------------------------------------ migration
+
+  /**
+   * Rewrites a collection stored in an older format (v1/v2: pages placed by
+   * a hash of the record id) as a log, atomically: the old pages go in the
+   * same transaction as the new ones and the manifest. Runs under the lock.
+   */
+  private async migrate(collection: string): Promise<void> {
+    const read = await this.readManifest(collection);
+    if (!read || read.version >= FORMAT_VERSION) return; // another tab did it
+    const legacy = await readLegacyCollection(this.db, this.partition, collection, this.keyFor);
+    const st: State = { generation: read.generation, manifest: EMPTY_MANIFEST, dir: new Map(), tail: null, damaged: [] };
+    const plan = planAppend({
+      manifest: EMPTY_MANIFEST,
+      dir: st.dir,
+      tail: null,
+      put: legacy.records,
+      previous: new Map(),
+      gen: read.generation + 1,
+      limit: this.opts.pageBytes,
+    });
+    if (legacy.damaged.length) plan.manifest = { ...plan.manifest, damaged: legacy.damaged };
+    // Old page numbers overlap the new seqs: every old page is dropped first, in the same transaction.
+    plan.drop = legacy.pages.filter((n) => !plan.pages.some((x) => x.seq === n));
+    await this.commit(collection, st, plan, {});
   }
 }
+
+const compactable = (x: PageInfo): boolean => x.cur < x.n * COMPACT_BELOW;
+const lastSeq = (m: Manifest): number => m.pages[m.pages.length - 1]?.seq ?? -1;
+const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);

@@ -1,8 +1,9 @@
-import type { StoredRecord } from '../../src/domain/record';
+import type { StoredRecord } from '../../../src/domain/record';
 
 /**
- * How the records of one page are written inside its ciphertext, by page
- * format version (the header's version byte, page-format.ts).
+ * How the records of one page are written inside its ciphertext. The body
+ * layout is named by the page's format version (the header's version byte,
+ * sealed-item.ts): v1 pages carry layout 1, v2 and v3 pages layout 2.
  *
  * v1: the JSON array of StoredRecord, as kept in memory. Every field carries
  *     its own 33-character HLC stamp and its name, which makes a typical
@@ -37,6 +38,12 @@ const NAMED: ReadonlySet<string> = new Set(['id', 'f', 'c', 'u', 'd', 'by']);
 class Table<K> {
   private index = new Map<string, number>();
   readonly items: K[] = [];
+  clone(): Table<K> {
+    const t = new Table<K>();
+    t.index = new Map(this.index);
+    t.items.push(...this.items);
+    return t;
+  }
   of(key: string, item: K): number {
     let i = this.index.get(key);
     if (i === undefined) {
@@ -68,20 +75,89 @@ function row(r: StoredRecord, authors: Table<string>, keySets: Table<string[]>):
   return out;
 }
 
-/** The JSON text of a page's records in the current format (v2). */
+/**
+ * Builds the v2 body of one page record by record and knows its exact JSON
+ * length at every step, so the page store can cut pages at the target size
+ * without serializing twice. A record set again replaces its row; the
+ * shared tables keep entries no row uses any more (a few bytes, still valid).
+ */
+export class PageBuilder {
+  private authors = new Table<string>();
+  private keySets = new Table<string[]>();
+  private rows = new Map<string, { record: StoredRecord; json: string }>();
+  /** JSON length of the rows and of the table items, commas included. */
+  private rowBytes = 0;
+  private tableBytes = 0;
+
+  /** Exact length of finish(): `{"b":[…],"k":[…],"r":[…]}`. */
+  get size(): number {
+    const commas = (n: number) => Math.max(0, n - 1);
+    return 22 + this.tableBytes + commas(this.authors.items.length) + commas(this.keySets.items.length) + this.rowBytes + commas(this.rows.size);
+  }
+
+  get count(): number {
+    return this.rows.size;
+  }
+
+  clone(): PageBuilder {
+    const c = new PageBuilder();
+    c.authors = this.authors.clone();
+    c.keySets = this.keySets.clone();
+    c.rows = new Map(this.rows);
+    c.rowBytes = this.rowBytes;
+    c.tableBytes = this.tableBytes;
+    return c;
+  }
+
+  get(id: string): StoredRecord | undefined {
+    return this.rows.get(id)?.record;
+  }
+
+  records(): IterableIterator<StoredRecord> {
+    return Array.from(this.rows.values(), (r) => r.record).values();
+  }
+
+  set(r: StoredRecord): void {
+    const a = this.authors.items.length;
+    const k = this.keySets.items.length;
+    const json = JSON.stringify(row(r, this.authors, this.keySets));
+    if (this.authors.items.length > a) this.tableBytes += JSON.stringify(this.authors.items[a]).length;
+    if (this.keySets.items.length > k) this.tableBytes += JSON.stringify(this.keySets.items[k]).length;
+    const old = this.rows.get(r.id);
+    if (old) {
+      this.rowBytes -= old.json.length;
+      this.rows.delete(r.id); // re-set keeps write order: the newest version goes last
+    }
+    this.rows.set(r.id, { record: r, json });
+    this.rowBytes += json.length;
+  }
+
+  delete(id: string): void {
+    const old = this.rows.get(id);
+    if (!old) return;
+    this.rowBytes -= old.json.length;
+    this.rows.delete(id);
+  }
+
+  finish(): string {
+    return body(this.authors, this.keySets, Array.from(this.rows.values(), (r) => r.json));
+  }
+}
+
+const body = (authors: Table<string>, keySets: Table<string[]>, rows: string[]): string =>
+  `{"b":${JSON.stringify(authors.items)},"k":${JSON.stringify(keySets.items)},"r":[${rows.join(',')}]}`;
+
+/** The JSON text of records, as given, in the current body layout (v2). */
 export function encodeRecords(records: Iterable<StoredRecord>): string {
   const authors = new Table<string>();
   const keySets = new Table<string[]>();
-  const rows: Row[] = [];
-  for (const r of records) rows.push(row(r, authors, keySets));
-  return JSON.stringify({ b: authors.items, k: keySets.items, r: rows });
+  const rows: string[] = [];
+  for (const r of records) rows.push(JSON.stringify(row(r, authors, keySets)));
+  return body(authors, keySets, rows);
 }
 
-/** Bytes a record adds to a v2 page (what page splits are sized by; the shared tables are not counted). */
-export const encodedSize = (r: StoredRecord): number => JSON.stringify(row(r, new Table(), new Table())).length + 1;
-
 /**
- * Records of a parsed page body of format `version` (1 or 2). Throws
+ * Records of a parsed page body of page format `version` (1, 2 or 3). Throws
  * TypeError on a shape it does not know; the caller reports the page as
  * damaged (the body was authenticated, so only a bug or a forgery that
  * beat AES-GCM gets here).

@@ -1,23 +1,24 @@
-import { VaultError } from '../../src/lib/errors';
-import { fromUtf8, utf8 } from '../../src/lib/bytes';
-import { open, seal } from './crypto/aead';
-import type { PageKey } from './crypto/keys';
+import { VaultError } from '../../../src/lib/errors';
+import { fromUtf8, utf8 } from '../../../src/lib/bytes';
+import { open, seal } from '../crypto/aead';
+import type { PageKey } from '../crypto/keys';
 
 /**
- * Stored format of pages and manifests (DESIGN §4):
+ * The stored form of everything the page store seals: log pages, directory
+ * pages and manifests (DESIGN §4; byte layout in docs/formats.md):
  *
  *   header (9 bytes, clear): version u8 ‖ epoch u32 BE ‖ generation u32 BE
- *   IV (12) ‖ AES-256-GCM( u32 BE length ‖ JSON ‖ zero padding to 4 KiB )
+ *   IV (12) ‖ AES-256-GCM( u32 BE length ‖ UTF-8 JSON ‖ zeros to a multiple of 4 KiB )
  *
- * Versions differ only in how a page's records are laid out in the JSON
- * (record-codec.ts); v2 is written, v1 is still read.
+ * The AAD binds the format version, what the item is (page n, directory
+ * page n, or the manifest), partition, collection, generation and epoch, so
+ * an item cannot be swapped, moved or replayed under another name.
  *
- * The AAD binds partition, collection, page number (or "manifest"),
- * generation and epoch, so a page cannot be swapped, moved or replayed
- * under another name. Padding hides record sizes to the nearest 4 KiB.
+ * v3 is the log-structured store and the only version written. v1 and v2
+ * (pages placed by a hash of the record id) are still opened, to migrate them.
  */
-export const FORMAT_VERSION = 2;
-const READABLE_VERSIONS: ReadonlySet<number> = new Set([1, 2]);
+export const FORMAT_VERSION = 3;
+const READABLE_VERSIONS: ReadonlySet<number> = new Set([1, 2, 3]);
 export const HEADER_BYTES = 9;
 export const PAD_BYTES = 4096;
 
@@ -27,18 +28,17 @@ export interface Header {
   generation: number;
 }
 
-/** Where a sealed item lives; `page` is null for the collection manifest. */
-export interface Slot {
-  partition: string;
-  collection: string;
-  page: number | null;
-}
+/** Where a sealed item lives. */
+export type Slot =
+  | { partition: string; collection: string; kind: 'page' | 'dir'; n: number }
+  | { partition: string; collection: string; kind: 'manifest' };
 
 export const describeSlot = (s: Slot): string =>
-  s.page === null ? `manifest ${s.collection}` : `page ${s.collection}/${s.page}`;
+  s.kind === 'manifest' ? `manifest ${s.collection}` : `${s.kind === 'page' ? 'page' : 'directory page'} ${s.collection}/${s.n}`;
 
+/** "fv<version>/<page|n | dir|n | manifest>|<partition>|<collection>|<generation>|<epoch>", UTF-8. */
 function aad(s: Slot, h: Header): Uint8Array<ArrayBuffer> {
-  const which = s.page === null ? 'manifest' : `page|${s.page}`;
+  const which = s.kind === 'manifest' ? 'manifest' : `${s.kind}|${s.n}`;
   return utf8(`fv${h.version}/${which}|${s.partition}|${s.collection}|${h.generation}|${h.epoch}`);
 }
 
@@ -60,7 +60,7 @@ export function readHeader(data: Uint8Array, s: Slot): Header {
   return { version, epoch: dv.getUint32(1), generation: dv.getUint32(5) };
 }
 
-/** length-prefixed, zero-padded plaintext. */
+/** Length-prefixed, zero-padded plaintext: sizes leak only to the nearest 4 KiB. */
 function pad(json: string): Uint8Array<ArrayBuffer> {
   const body = utf8(json);
   const total = Math.ceil((4 + body.length) / PAD_BYTES) * PAD_BYTES;
@@ -77,7 +77,7 @@ function unpad(p: Uint8Array, what: string): string {
   return fromUtf8(p.subarray(4, 4 + len));
 }
 
-/** Seals a JSON text (already serialized, so callers can size it first). */
+/** Seals a JSON text (already serialized, so callers can size it first) in the current format. */
 export function sealJson(key: PageKey, s: Slot, epoch: number, generation: number, json: string): Promise<Uint8Array<ArrayBuffer>> {
   const h: Header = { version: FORMAT_VERSION, epoch, generation };
   return seal(key, pad(json), aad(s, h), encodeHeader(h));

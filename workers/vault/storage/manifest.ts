@@ -1,0 +1,97 @@
+/**
+ * The per-collection manifest of the log-structured page store (DESIGN §4),
+ * as data, and its JSON form (sealed by sealed-item.ts; bytes in
+ * docs/formats.md). Pure: no I/O, no keys.
+ */
+
+/** One stored log page. */
+export interface PageInfo {
+  /** Position in the log; never reused (a rewritten tail gets a new one). */
+  seq: number;
+  /** Manifest generation of the commit that wrote the page; bound in its AAD. */
+  gen: number;
+  /** Records on the page. */
+  n: number;
+  /** Of those, how many are the current version of their record (tombstones count: sync needs them). */
+  cur: number;
+}
+
+/** Where the directory snapshot is and what it covers. */
+export interface Snapshot {
+  /** Generation of the snapshot; each directory page carries it. */
+  gen: number;
+  /** Number of directory pages, 0..pages-1. */
+  pages: number;
+  /** The snapshot is the directory as of log position `upto`: pages with seq ≥ upto are replayed over it. */
+  upto: number;
+}
+
+export interface Manifest {
+  v: 3;
+  /** The seq the next page gets. */
+  next: number;
+  /** Live (non-tombstone) records. */
+  count: number;
+  /** Every stored log page, ascending by seq; the last one is the open tail. */
+  pages: PageInfo[];
+  snap: Snapshot | null;
+  /** Pages an older format's migration could not read (reported by scans until a full sync rebuilds them). */
+  damaged?: string[];
+}
+
+export const EMPTY_MANIFEST: Manifest = { v: 3, next: 0, count: 0, pages: [], snap: null };
+
+/**
+ * JSON form: {"v":3,"next":N,"count":N,"pages":[seq,gen,n,cur, seq,gen,n,cur, …],
+ * "snap":[gen,pages,upto] | null, "damaged":[…] (only when non-empty)}.
+ * Flat number lists because the manifest is sealed again at every write.
+ */
+export function encodeManifest(m: Manifest): string {
+  const flat = new Array<number>(m.pages.length * 4);
+  m.pages.forEach((p, i) => {
+    flat[i * 4] = p.seq;
+    flat[i * 4 + 1] = p.gen;
+    flat[i * 4 + 2] = p.n;
+    flat[i * 4 + 3] = p.cur;
+  });
+  const snap = m.snap ? [m.snap.gen, m.snap.pages, m.snap.upto] : null;
+  return JSON.stringify({ v: 3, next: m.next, count: m.count, pages: flat, snap, ...(m.damaged?.length ? { damaged: m.damaged } : {}) });
+}
+
+const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+
+/** Parses the JSON form. Throws TypeError naming what is wrong; the caller reports the manifest as Tampered. */
+export function decodeManifest(body: unknown): Manifest {
+  const o = body as { v?: unknown; next?: unknown; count?: unknown; pages?: unknown; snap?: unknown; damaged?: unknown };
+  if (!o || o.v !== 3) throw new TypeError('"manifest" expected v 3');
+  if (!isCount(o.next) || !isCount(o.count)) throw new TypeError('"manifest" next and count must be counts');
+  if (!Array.isArray(o.pages) || o.pages.length % 4 !== 0 || !o.pages.every(isCount)) throw new TypeError('"manifest" pages must be groups of four counts');
+  const pages: PageInfo[] = [];
+  for (let i = 0; i < o.pages.length; i += 4) {
+    const [seq, gen, n, cur] = o.pages.slice(i, i + 4) as number[];
+    if (seq! >= o.next || (pages.length && seq! <= pages[pages.length - 1]!.seq) || cur! > n!) throw new TypeError(`"manifest" page entry ${i / 4} is out of order`);
+    pages.push({ seq: seq!, gen: gen!, n: n!, cur: cur! });
+  }
+  let snap: Snapshot | null = null;
+  if (o.snap !== null) {
+    if (!Array.isArray(o.snap) || o.snap.length !== 3 || !o.snap.every(isCount)) throw new TypeError('"manifest" snap must be [gen, pages, upto]');
+    const [gen, n, upto] = o.snap as number[];
+    snap = { gen: gen!, pages: n!, upto: upto! };
+  }
+  const damaged = Array.isArray(o.damaged) ? o.damaged.map(String) : undefined;
+  return { v: 3, next: o.next, count: o.count, pages, snap, ...(damaged ? { damaged } : {}) };
+}
+
+/** Index of the page with `seq` in `pages` (ascending), or -1. */
+export function findPage(pages: readonly PageInfo[], seq: number): number {
+  let lo = 0;
+  let hi = pages.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = pages[mid]!.seq;
+    if (s === seq) return mid;
+    if (s < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
