@@ -1,7 +1,8 @@
+import Dexie from 'dexie';
 import type { AttachmentMeta } from '../../src/domain/attachment';
 import { VaultError, isQuotaError } from '../../src/lib/errors';
 import { utf8 } from '../../src/lib/bytes';
-import type { VaultDb } from '../common/db';
+import type { ChunkRow, VaultDb } from '../common/db';
 import { open, seal } from './crypto/aead';
 import type { BlobKey } from './crypto/keys';
 
@@ -11,12 +12,30 @@ import type { BlobKey } from './crypto/keys';
  * id, chunk index and a last-chunk flag, so chunks cannot be reordered,
  * moved to another attachment, or the attachment truncated unnoticed.
  * Name, type, size and chunk count live in the encrypted record.
+ *
+ * Sealing and IndexedDB I/O are pipelined. put() reads the file a group of
+ * chunks at a time, seals a group while the previous one is committing, and
+ * writes the `blobs` row and the `blobUploads` row last, in the transaction
+ * that carries the final group: until that commits the attachment does not
+ * exist. Chunks of a put that fails are deleted at once; those of a put cut
+ * short by a crash (chunks whose blob id has no `blobs` row) are removed by
+ * sweepOrphans(), which the first put of a session starts in the background.
  */
 export const CHUNK_BYTES = 256 * 1024;
-/** One attachment is written in one transaction, so its ciphertext is held in memory once. */
+/** An upper bound for one attachment (memory use does not depend on it: both directions are streamed). */
 export const MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024;
-/** Chunks encrypted or decrypted concurrently (WebCrypto runs them on a thread pool). */
-const PARALLEL = 4;
+/** Chunks read from the file, sealed concurrently, and committed per transaction (4 MiB). */
+const GROUP = 16;
+/** File reads in flight during a put, in groups. */
+const READ_AHEAD_GROUPS = 2;
+/** Chunk transactions in flight during a put (each holds one group's ciphertext). */
+const TX_AHEAD = 2;
+/** Chunks fetched and decrypted ahead of the reader; each fetch of READ_GROUP rows is one transaction. */
+const READ_AHEAD = 12;
+const READ_GROUP = 4;
+/** Blob ids the orphan sweep looks at per session, and chunk keys per step. */
+const SWEEP_MAX_BLOBS = 10_000;
+const SWEEP_STEP_KEYS = 256;
 
 export interface BlobKeys {
   current: number;
@@ -26,6 +45,45 @@ export interface BlobKeys {
 const chunkAad = (partition: string, blob: string, index: number, last: boolean) =>
   utf8(`fv1/chunk|${partition}|${blob}|${index}|${last ? 1 : 0}`);
 
+/** Every chunk key of one blob. */
+const chunkRange = (db: VaultDb, id: string) => db.chunks.where('[blob+index]').between([id, Dexie.minKey], [id, Dexie.maxKey]);
+
+/**
+ * Marks a blob id as being written, for every tab: a Web Lock held for the
+ * whole put (released by the browser if the tab dies), so the orphan sweep
+ * never removes the chunks of a put still in progress. In Node (unit tests)
+ * an in-process set.
+ */
+const writing = new Set<string>();
+const lockName = (id: string) => `fv:blob-put:${id}`;
+const webLocks = (): LockManager | undefined =>
+  typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : undefined;
+
+function whileWriting<T>(id: string, fn: () => Promise<T>): Promise<T> {
+  const locks = webLocks();
+  if (locks) return locks.request(lockName(id), { mode: 'exclusive' }, fn) as Promise<T>;
+  writing.add(id);
+  return fn().finally(() => writing.delete(id));
+}
+
+/** Runs `fn` unless a put of `id` is under way somewhere; returns whether it ran. */
+async function ifNotWriting(id: string, fn: () => Promise<void>): Promise<boolean> {
+  const locks = webLocks();
+  if (!locks) {
+    if (writing.has(id)) return false;
+    await fn();
+    return true;
+  }
+  return (await locks.request(lockName(id), { mode: 'exclusive', ifAvailable: true }, async (lock) => {
+    if (!lock) return false;
+    await fn();
+    return true;
+  })) as boolean;
+}
+
+/** Databases whose orphan sweep has been started in this realm. */
+const swept = new WeakSet<VaultDb>();
+
 export class BlobStore {
   constructor(
     private readonly db: VaultDb,
@@ -33,7 +91,11 @@ export class BlobStore {
     private readonly keys: BlobKeys,
   ) {}
 
-  /** Encrypts and stores `file`; all chunks commit together or not at all. */
+  /**
+   * Encrypts and stores `file`. The attachment becomes visible (a `blobs` row
+   * and its upload entry) only in the last transaction, after every chunk is
+   * stored; on failure its chunks are deleted before this rejects.
+   */
   async put(file: Blob, name: string): Promise<AttachmentMeta> {
     if (file.size > MAX_ATTACHMENT_BYTES)
       throw new VaultError('InvalidArgument', `attachments are limited to ${MAX_ATTACHMENT_BYTES >> 20} MiB`);
@@ -42,90 +104,136 @@ export class BlobStore {
     const key = this.keys.byEpoch.get(epoch);
     if (!key) throw new VaultError('Locked');
     const count = Math.max(1, Math.ceil(file.size / CHUNK_BYTES));
-    const chunks: Blob[] = new Array(count);
-    let bytes = 0;
-    // One read per PARALLEL chunks (each Blob read is a round trip to the
-    // browser's blob store), and the next group is read while this one is
-    // sealed. At most two groups of plaintext are in memory.
-    const readGroup = (start: number) => {
-      const r = file.slice(start * CHUNK_BYTES, (start + PARALLEL) * CHUNK_BYTES).arrayBuffer();
-      r.catch(() => undefined); // surfaced when its turn comes
-      return r;
-    };
-    let next = readGroup(0);
-    for (let start = 0; start < count; start += PARALLEL) {
-      const group = new Uint8Array(await next);
-      if (start + PARALLEL < count) next = readGroup(start + PARALLEL);
-      const batch = [];
-      for (let i = start; i < Math.min(count, start + PARALLEL); i++) {
-        const plain = group.subarray((i - start) * CHUNK_BYTES, (i - start + 1) * CHUNK_BYTES);
-        batch.push(
-          seal(key, plain, chunkAad(this.partition, id, i, i === count - 1)).then((sealed) => {
-            chunks[i] = new Blob([sealed]);
-            bytes += sealed.length;
-          }),
-        );
+    await whileWriting(id, async () => {
+      const pending: Promise<unknown>[] = [];
+      try {
+        await this.write(file, id, epoch, key, count, pending);
+      } catch (e) {
+        // Nothing of a failed put stays behind: wait for chunk transactions still running, then drop what they stored.
+        await Promise.allSettled(pending);
+        await this.dropChunks(id).catch(() => undefined);
+        if (isQuotaError(e)) throw new VaultError('QuotaExceeded', `attachment ${name}`);
+        throw e;
       }
-      await Promise.all(batch);
-    }
-    try {
-      // The upload queue entry commits with the chunks: the service worker sends exactly what is stored.
-      await this.db.transaction('rw', [this.db.chunks, this.db.blobs, this.db.blobUploads], async () => {
-        await this.db.chunks.bulkPut(chunks.map((data, index) => ({ blob: id, index, data })));
-        await this.db.blobs.put({ id, partition: this.partition, chunks: count, epoch, bytes });
-        await this.db.blobUploads.put({ id, group: this.partition, epoch, chunks: count });
-      });
-    } catch (e) {
-      if (isQuotaError(e)) throw new VaultError('QuotaExceeded', `attachment ${name}`);
-      throw e;
+    });
+    if (!swept.has(this.db)) {
+      swept.add(this.db);
+      void this.sweepOrphans().catch(() => undefined);
     }
     return { id, name: name.slice(0, 255), type: file.type.slice(0, 255) || 'application/octet-stream', size: file.size, chunks: count };
   }
 
+  private async write(file: Blob, id: string, epoch: number, key: BlobKey, count: number, pending: Promise<unknown>[]): Promise<void> {
+    const { db } = this;
+    // One read per group (each Blob read is a round trip to the browser's
+    // blob store, and a slow one while it is busy storing chunks): the next
+    // READ_AHEAD_GROUPS groups are being read while this one is sealed.
+    const readGroup = (g: number) => {
+      const r = file.slice(g * CHUNK_BYTES, (g + GROUP) * CHUNK_BYTES).arrayBuffer();
+      r.catch(() => undefined); // surfaced when its turn comes
+      return r;
+    };
+    let bytes = 0;
+    const reads: Promise<ArrayBuffer>[] = [];
+    for (let k = 0; k < READ_AHEAD_GROUPS && k * GROUP < count; k++) reads.push(readGroup(k * GROUP));
+    for (let g = 0; g < count; g += GROUP) {
+      const plain = new Uint8Array(await reads.shift()!);
+      const end = Math.min(count, g + GROUP);
+      const ahead = g + READ_AHEAD_GROUPS * GROUP;
+      if (ahead < count) reads.push(readGroup(ahead));
+      const rows = await Promise.all(
+        Array.from({ length: end - g }, async (_, k): Promise<ChunkRow> => {
+          const index = g + k;
+          const sealed = await seal(key, plain.subarray(k * CHUNK_BYTES, (k + 1) * CHUNK_BYTES), chunkAad(this.partition, id, index, index === count - 1));
+          bytes += sealed.length;
+          return { blob: id, index, data: new Blob([sealed]) };
+        }),
+      );
+      if (end < count) {
+        // A chunk transaction commits while the next group is sealed; at most TX_AHEAD are outstanding.
+        const tx = db.chunks.bulkPut(rows);
+        tx.catch(() => undefined); // awaited below
+        pending.push(tx);
+        if (pending.length >= TX_AHEAD) await pending[pending.length - TX_AHEAD];
+        continue;
+      }
+      // Every earlier chunk must be stored before the attachment is announced.
+      await Promise.all(pending);
+      // The upload queue entry commits with the last chunks: the service worker sends exactly what is stored.
+      await db.transaction('rw', [db.chunks, db.blobs, db.blobUploads], async () => {
+        await db.chunks.bulkPut(rows);
+        await db.blobs.put({ id, partition: this.partition, chunks: count, epoch, bytes });
+        await db.blobUploads.put({ id, group: this.partition, epoch, chunks: count });
+      });
+    }
+  }
+
+  private dropChunks(id: string): Promise<number> {
+    return chunkRange(this.db, id).delete();
+  }
+
   /**
-   * Decrypted bytes as a stream, chunk by chunk (the next PARALLEL chunks are
-   * fetched and decrypted while the current one is consumed). A damaged or
-   * missing chunk errors the stream with Tampered naming it.
+   * Decrypted bytes as a stream, chunk by chunk. Up to READ_AHEAD chunks are
+   * fetched (READ_GROUP rows per transaction) and decrypted while the reader
+   * consumes earlier ones, so memory stays bounded whatever the size. A
+   * damaged or missing chunk errors the stream with Tampered naming it, once
+   * the chunks before it have been delivered.
    */
   read(meta: AttachmentMeta): ReadableStream<Uint8Array> {
-    let index = 0;
-    let epochKey: Promise<BlobKey> | undefined;
-    const keyOf = () =>
-      (epochKey ??= this.db.blobs.get(meta.id).then((row) => {
-        const k = row && this.keys.byEpoch.get(row.epoch);
-        if (!k) throw new VaultError('Tampered', `attachment ${meta.id} is missing`);
-        return k;
-      }));
-    const fetchChunk = async (i: number): Promise<Uint8Array> => {
+    const { db, partition } = this;
+    const keyOf = db.blobs.get(meta.id).then((row) => {
+      const k = row && this.keys.byEpoch.get(row.epoch);
+      if (!k) throw new VaultError('Tampered', `attachment ${meta.id} is missing`);
+      return k;
+    });
+    keyOf.catch(() => undefined); // surfaced through the first chunk
+    const opened = async (i: number, row: ChunkRow | undefined): Promise<Uint8Array> => {
       const what = `chunk ${meta.id}/${i}`;
-      const [key, row] = await Promise.all([keyOf(), this.db.chunks.get([meta.id, i])]);
       if (!row) throw new VaultError('Tampered', `${what} is missing`);
-      const sealed = new Uint8Array(await row.data.arrayBuffer());
-      return open(key, sealed, chunkAad(this.partition, meta.id, i, i === meta.chunks - 1), what);
+      const [key, sealed] = await Promise.all([keyOf, row.data.arrayBuffer()]);
+      return open(key, new Uint8Array(sealed), chunkAad(partition, meta.id, i, i === meta.chunks - 1), what);
+    };
+    /** Fetches rows [from, to) in one transaction; one promise per chunk. */
+    const fetchGroup = (from: number, to: number): Promise<Uint8Array>[] => {
+      const rows = db.chunks.where('[blob+index]').between([meta.id, from], [meta.id, to]).toArray();
+      return Array.from({ length: to - from }, (_, k) => {
+        const p = rows.then((rs) => opened(from + k, rs.find((r) => r.index === from + k)));
+        p.catch(() => undefined); // surfaced when its turn comes
+        return p;
+      });
     };
     const ahead: Promise<Uint8Array>[] = [];
     let fetched = 0;
+    let delivered = 0;
+    const fill = () => {
+      while (fetched < meta.chunks && ahead.length < READ_AHEAD) {
+        const to = Math.min(meta.chunks, fetched + READ_GROUP);
+        ahead.push(...fetchGroup(fetched, to));
+        fetched = to;
+      }
+    };
     return new ReadableStream<Uint8Array>({
+      start: fill,
       pull: async (controller) => {
         try {
-          while (fetched < meta.chunks && ahead.length <= PARALLEL) {
-            const p = fetchChunk(fetched++);
-            p.catch(() => undefined); // surfaced when its turn comes
-            ahead.push(p);
-          }
-          controller.enqueue(await ahead.shift()!);
-          index++;
-          if (index >= meta.chunks) controller.close();
+          const chunk = await ahead.shift()!;
+          fill();
+          controller.enqueue(chunk);
+          if (++delivered >= meta.chunks) controller.close();
         } catch (e) {
           controller.error(e);
         }
+      },
+      cancel: () => {
+        fetched = meta.chunks;
+        ahead.length = 0;
       },
     });
   }
 
   async delete(id: string): Promise<void> {
     await this.db.transaction('rw', [this.db.chunks, this.db.blobs, this.db.blobUploads], async () => {
-      await this.db.chunks.where('[blob+index]').between([id, 0], [id, Infinity]).delete();
+      await chunkRange(this.db, id).delete();
       await this.db.blobs.delete(id);
       await this.db.blobUploads.delete(id);
     });
@@ -133,5 +241,40 @@ export class BlobStore {
 
   async count(): Promise<number> {
     return this.db.blobs.where('partition').equals(this.partition).count();
+  }
+
+  /**
+   * Removes chunks whose blob id has no `blobs` row (what a put cut short by a
+   * crash or a closed tab leaves), skipping puts still under way in any tab.
+   * Walks the chunk keys in bounded steps (SWEEP_STEP_KEYS keys, one lookup
+   * of their blob ids), at most SWEEP_MAX_BLOBS blob ids. Such chunks are
+   * ciphertext nobody references, in every partition; returns how many blob
+   * ids were cleaned.
+   */
+  async sweepOrphans(): Promise<number> {
+    const { db } = this;
+    let after: [string, unknown] | undefined;
+    let seen = 0;
+    let cleaned = 0;
+    while (seen < SWEEP_MAX_BLOBS) {
+      const from = after ? db.chunks.where(':id').above(after) : db.chunks.toCollection();
+      const keys = await from.limit(SWEEP_STEP_KEYS).primaryKeys();
+      if (!keys.length) break;
+      const ids = [...new Set(keys.map(([blob]) => blob))];
+      seen += ids.length;
+      // The last id may have more chunks past this step: continue after all of them.
+      after = [ids.at(-1)!, Dexie.maxKey];
+      const rows = await db.blobs.bulkGet(ids);
+      for (const [k, blob] of ids.entries()) {
+        if (rows[k]) continue;
+        const ran = await ifNotWriting(blob, () =>
+          db.transaction('rw', db.chunks, db.blobs, async () => {
+            if (!(await db.blobs.get(blob))) await chunkRange(db, blob).delete();
+          }),
+        );
+        if (ran) cleaned++;
+      }
+    }
+    return cleaned;
   }
 }
