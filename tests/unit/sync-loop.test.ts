@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openVaultDb, type InboxRow, type OutboxRow, type VaultDb } from '../../workers/common/db';
 import { pulledToEnd, startFullSync } from '../../workers/common/full-sync';
+import { unpackChanges } from '../../workers/common/outbox-row';
 import { Vault } from '../../workers/vault/vault';
 
 /**
@@ -38,7 +39,7 @@ let seq = 0;
 /** Outbox rows as a pull hands their changes out (a row per group and page, sequence numbers from `next`). */
 function asPulled(rows: OutboxRow[], next = () => ++seq): InboxRow[] {
   return rows.map((r) => {
-    const changes = r.changes.map((c) => ({ seq: next(), changeId: c.changeId, recordId: c.recordId, epoch: r.epoch, deviceId: 'x', data: c.data }));
+    const changes = unpackChanges(r).map((c) => ({ seq: next(), changeId: c.changeId, recordId: c.recordId, epoch: r.epoch, deviceId: 'x', data: c.data }));
     return { seq: changes[0]!.seq, group: r.group, n: changes.length, changes };
   });
 }
@@ -60,7 +61,7 @@ describe('sync between two devices of one user', () => {
     const first = await relay(a.db, b.db);
     expect(first).toHaveLength(2); // a row per write
     expect(first.map((r) => r.n)).toEqual([1, 1]);
-    expect(new TextDecoder('latin1').decode(first[0]!.changes[0]!.data)).not.toContain('Shared');
+    expect(new TextDecoder('latin1').decode(unpackChanges(first[0]!)[0]!.data)).not.toContain('Shared');
     expect(await b.v.applyInbox()).toBe(2);
     expect((await b.v.getRecord('contact', r1.id)).values.name).toBe('Shared');
 
@@ -91,8 +92,8 @@ describe('sync between two devices of one user', () => {
     const good = await a.v.putRecord('contact', { name: 'Good' });
     const bad = await a.v.putRecord('contact', { name: 'Bad' });
     const rows = await a.db.outbox.toArray();
-    const victim = rows.find((r) => r.changes[0]!.recordId === bad.id)!;
-    victim.changes[0]!.data[20]! ^= 1;
+    const victim = rows.find((r) => r.recordIds[0] === bad.id)!;
+    victim.data[20]! ^= 1;
     await a.db.outbox.put(victim);
     await relay(a.db, b.db);
     expect(await b.v.applyInbox()).toBe(1);
@@ -122,7 +123,7 @@ describe('sync between two devices of one user', () => {
     const [row] = await relay(a.db, b.db);
     const group = row!.group;
     // A change of a later epoch whose envelope has not arrived, ahead of one B can open.
-    const change = { changeId: crypto.randomUUID(), recordId: crypto.randomUUID(), epoch: 2, deviceId: 'x', data: row!.changes[0]!.data };
+    const change = { changeId: crypto.randomUUID(), recordId: crypto.randomUUID(), epoch: 2, deviceId: 'x', data: unpackChanges(row!)[0]!.data };
     await b.db.inbox.put({ seq: 10_000, group, n: 1, changes: [{ ...change, seq: 10_000 }] });
     const openable = (await b.db.inbox.where('group').equals(group).first())!;
     await b.db.inbox.put({ ...openable, seq: 10_001, changes: openable.changes.map((c) => ({ ...c, seq: 10_001, changeId: crypto.randomUUID() })) });

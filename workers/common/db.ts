@@ -115,18 +115,17 @@ export interface OutboxRow {
   baseSeq: number;
   /** Number of changes (indexed with the group, so counting needs no values). */
   n: number;
-  changes: OutboxChange[];
+  /** Per change: its client id (pushing it twice stores it once) and record id. */
+  changeIds: string[];
+  recordIds: string[];
+  /** The changes' ciphertexts back to back; change i ends at ends[i]. One buffer, so storing a write of 1,000 records clones one value, not 1,000. */
+  ends: number[];
+  data: Uint8Array;
   /**
    * The local user who made the write: on a shared device only that user's
    * session pushes it (another member's would be accepted under the wrong name).
    */
   by?: string;
-}
-
-export interface OutboxChange {
-  changeId: string;
-  recordId: string;
-  data: Uint8Array;
 }
 
 /**
@@ -247,8 +246,8 @@ export function openVaultDb(name = DB_NAME): VaultDb {
       // Rows of v2 were one change each; each becomes a row of one.
       await tx.table('outbox').toCollection().modify((r: Record<string, unknown>) => {
         const { changeId, recordId, data } = r as { changeId: string; recordId: string; data: Uint8Array };
-        for (const k of ['changeId', 'recordId', 'data']) delete r[k];
-        Object.assign(r, { n: 1, changes: [{ changeId, recordId, data }] });
+        for (const k of ['changeId', 'recordId']) delete r[k];
+        Object.assign(r, { n: 1, changeIds: [changeId], recordIds: [recordId], ends: [data.length] });
       });
       await tx.table('inbox').toCollection().modify((r: Record<string, unknown>) => {
         const { seq, changeId, recordId, epoch, deviceId, data } = r as unknown as InboxChange;

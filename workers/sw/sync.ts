@@ -3,7 +3,8 @@ import { BlobList, BlobStatus } from '../../src/protocol/blobs';
 import { MAX_PUSH, MAX_PUSH_BYTES, PullResponse, PushResponse } from '../../src/protocol/sync';
 import { fromBase64, toBase64 } from '../../src/lib/bytes';
 import { ApiClient } from '../common/api-client';
-import { openVaultDb, type InboxChange, type InboxRow, type OutboxChange, type OutboxRow, type ServerSessionRow, type VaultDb } from '../common/db';
+import { openVaultDb, type InboxChange, type InboxRow, type OutboxRow, type ServerSessionRow, type VaultDb } from '../common/db';
+import { packChanges, unpackChanges, type OutboxChange } from '../common/outbox-row';
 import { loadDeviceKey } from '../common/device-key';
 import { runCommands } from '../common/commands';
 import { pulledToEnd, resumePulling } from '../common/full-sync';
@@ -113,9 +114,10 @@ async function push(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<n
     await db.transaction('rw', db.outbox, db.groups, async () => {
       // A row leaves the outbox once all its changes are accepted; until then it keeps the rest.
       for (const { row } of batch) {
-        const left = row.changes.filter((c) => !accepted.has(c.changeId));
+        const all = unpackChanges(row);
+        const left = all.filter((c) => !accepted.has(c.changeId));
         if (!left.length) await db.outbox.delete(row.seq!);
-        else if (left.length < row.changes.length) await db.outbox.put({ ...row, n: left.length, changes: left });
+        else if (left.length < all.length) await db.outbox.put({ ...row, ...packChanges(left) });
       }
       // A rebuild waiting for these must also wait for the pull that brings them back.
       await resumePulling(db, [...new Set(batch.map(({ row }) => row.group))]);
@@ -144,7 +146,7 @@ async function nextPush(db: VaultDb, s: ServerSessionRow): Promise<{ row: Outbox
     .each((row) => {
       if (!groups.has(row.group) || (row.by !== undefined && row.by !== s.userId)) return;
       const changes: OutboxChange[] = [];
-      for (const c of row.changes) {
+      for (const c of unpackChanges(row)) {
         if (n >= MAX_PUSH || (n > 0 && bytes + c.data.length > budget)) {
           full = true;
           break;

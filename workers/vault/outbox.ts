@@ -1,7 +1,8 @@
 import type { StoredRecord } from '../../src/domain/record';
 import type { OutboxRow } from '../common/db';
 import type { RecordKey } from './crypto/keys';
-import { sealRecord } from './record-format';
+import { packChanges } from '../common/outbox-row';
+import { sealRecords } from './record-format';
 
 /** Record keys of one group, by epoch; new changes use `current`. */
 export interface RecordKeys {
@@ -20,10 +21,9 @@ export function outboxEntries(group: string, keys: RecordKeys, collection: strin
   return async (records: readonly StoredRecord[]): Promise<Omit<OutboxRow, 'baseSeq'> | undefined> => {
     if (!records.length) return undefined;
     const key = keys.byEpoch.get(keys.current)!;
-    const changes = await Promise.all(
-      records.map(async (r) => ({ changeId: crypto.randomUUID(), recordId: r.id, data: await sealRecord(key, group, keys.current, collection, r) })),
-    );
+    const sealed = await sealRecords(key, group, keys.current, collection, records);
+    const changes = records.map((r, i) => ({ changeId: crypto.randomUUID(), recordId: r.id, data: sealed[i]! }));
     // A write is one user's: the author of its records.
-    return { group, epoch: keys.current, n: changes.length, changes, by: records[0]!.by };
+    return { group, epoch: keys.current, ...packChanges(changes), by: records[0]!.by };
   };
 }

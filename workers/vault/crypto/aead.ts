@@ -17,14 +17,32 @@ export async function seal(
   aad: Uint8Array<ArrayBuffer>,
   prefix?: Uint8Array,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const iv = randomBytes(IV_BYTES);
-  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, plaintext));
+  return (await sealMany(key, [{ plaintext, aad }], prefix))[0]!;
+}
+
+/**
+ * seal() for many messages under one key, with one call to the random
+ * source for all their IVs (each still fresh and random): bulk writes seal
+ * a record at a time, and per-call overhead is most of the cost there.
+ */
+export async function sealMany(
+  key: AeadKey,
+  items: readonly { plaintext: BufferSource; aad: Uint8Array<ArrayBuffer> }[],
+  prefix?: Uint8Array,
+): Promise<Uint8Array<ArrayBuffer>[]> {
+  const ivs = randomBytes(IV_BYTES * items.length);
   const p = prefix?.length ?? 0;
-  const out = new Uint8Array(p + IV_BYTES + ct.length);
-  if (prefix) out.set(prefix, 0);
-  out.set(iv, p);
-  out.set(ct, p + IV_BYTES);
-  return out;
+  return Promise.all(
+    items.map(async ({ plaintext, aad }, i) => {
+      const iv = ivs.subarray(i * IV_BYTES, (i + 1) * IV_BYTES);
+      const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, plaintext));
+      const out = new Uint8Array(p + IV_BYTES + ct.length);
+      if (prefix) out.set(prefix, 0);
+      out.set(iv, p);
+      out.set(ct, p + IV_BYTES);
+      return out;
+    }),
+  );
 }
 
 /**
