@@ -50,20 +50,23 @@ describe('page store (log-structured)', () => {
     expect((await everything(other)).size).toBe(500);
   });
 
-  it('appends: a write of new records rewrites only the tail, single puts keep one open tail', async () => {
+  it('appends: a write of new records rewrites only the tail, in place; single puts keep one open tail', async () => {
     const db = freshDb();
     const { store } = await makePageStore(db, SMALL);
     await putAll(store, records(200));
     const before = new Map((await db.pages.toArray()).map((r) => [r.page, Buffer.from(r.data).toString('base64')]));
     const { pages } = await store.manifest('contact');
-    for (let i = 0; i < 30; i++) await putAll(store, records(1, 'single'));
+    for (let i = 0; i < 3; i++) await putAll(store, records(1, 'single'));
     const after = new Map((await db.pages.toArray()).map((r) => [r.page, Buffer.from(r.data).toString('base64')]));
-    // Every page but the old tail is untouched, byte for byte.
+    // Every page but the tail is untouched, byte for byte; the tail keeps its seq with a new generation.
     for (const p of pages.slice(0, -1)) expect(after.get(p.seq)).toBe(before.get(p.seq));
-    expect(after.has(pages[pages.length - 1]!.seq)).toBe(false);
+    const tail = pages[pages.length - 1]!;
+    expect(after.get(tail.seq)).not.toBe(before.get(tail.seq));
     const m = await store.manifest('contact');
-    expect(m.count).toBe(230);
-    expect(m.pages.length).toBeLessThanOrEqual(pages.length + 2);
+    expect(m.pages.find((p) => p.seq === tail.seq)!.gen).toBeGreaterThan(tail.gen);
+    for (let i = 0; i < 30; i++) await putAll(store, records(1, 'single'));
+    expect((await store.manifest('contact')).count).toBe(233);
+    expect((await store.manifest('contact')).pages.length).toBeLessThanOrEqual(pages.length + 2);
   });
 
   it('pads every page to a multiple of 4 KiB and stores no plaintext', async () => {
@@ -121,14 +124,24 @@ describe('page store (log-structured)', () => {
     await putAll(store, records(1));
     // Rolled back: the older manifest no longer matches the pages committed with the newer one.
     await db.manifests.put(old);
-    await expect(reopenPageStore(db, key).manifest('contact')).rejects.toMatchObject({ code: 'Tampered', detail: 'manifest contact is older than its pages' });
+    await expect(reopenPageStore(db, key).manifest('contact')).rejects.toMatchObject({ code: 'Tampered', detail: 'page contact/0 generation 2, expected 1' });
     const m = { ...old, data: new Uint8Array(old.data) };
     m.data[40]! ^= 0x80;
     await db.manifests.put(m);
     await expect(reopenPageStore(db, key).manifest('contact')).rejects.toMatchObject({ code: 'Tampered', detail: 'manifest contact' });
   });
 
-  it('an old copy of a rewritten tail put back is ignored: seqs are never reused and the manifest lists what is live', async () => {
+  it('a manifest put back from before later pages were written is Tampered (pages past its end exist)', async () => {
+    const db = freshDb();
+    const { store, key } = await makePageStore(db, SMALL);
+    await putAll(store, records(100));
+    const old = (await db.manifests.toArray())[0]!;
+    await putAll(store, records(100));
+    await db.manifests.put(old);
+    await expect(reopenPageStore(db, key, 'p1', SMALL).manifest('contact')).rejects.toMatchObject({ code: 'Tampered', detail: 'manifest contact is older than its pages' });
+  });
+
+  it('an older copy of the tail put back (rollback) is Tampered, as is a missing page', async () => {
     const db = freshDb();
     const { store, key } = await makePageStore(db);
     const a = rec(crypto.randomUUID(), 'v1');
@@ -136,9 +149,9 @@ describe('page store (log-structured)', () => {
     const oldTail = (await db.pages.toArray())[0]!;
     await putAll(store, [{ ...a, f: { name: ['v2', 'x'] } }]);
     await db.pages.put(oldTail);
-    const fresh = reopenPageStore(db, key);
-    expect((await fresh.get('contact', a.id))?.f.name?.[0]).toBe('v2');
-    expect([...(await everything(fresh)).values()].map((r) => r.f.name?.[0])).toEqual(['v2']);
+    await expect(reopenPageStore(db, key).get('contact', a.id)).rejects.toMatchObject({ code: 'Tampered', detail: 'page contact/0 generation 1, expected 2' });
+    await db.pages.delete(['p1', 'contact', 0]);
+    await expect(reopenPageStore(db, key).get('contact', a.id)).rejects.toMatchObject({ code: 'Tampered', detail: 'page contact/0 is missing' });
   });
 
   it('a directory snapshot plus replay gives what a full replay gives; a directory page put back from an older snapshot is Tampered', async () => {

@@ -5,9 +5,9 @@ import { PageBuilder } from './record-codec';
 
 /** What one commit of the log does to a collection, planned before any transaction. */
 export interface AppendPlan {
-  /** New log pages, ascending by seq; the last is the new open tail. */
+  /** Pages to store, ascending by seq: the rewritten tail (same seq, new generation) and new pages; the last is the open tail. */
   pages: { seq: number; builder: PageBuilder }[];
-  /** Seqs of stored pages this commit deletes: the rewritten tail, retired pages, pages left with no current record. */
+  /** Seqs of stored pages this commit deletes: retired pages, pages left with no current record. */
   drop: number[];
   /** The manifest after the commit. */
   manifest: Manifest;
@@ -34,15 +34,18 @@ const isLive = (r: StoredRecord | undefined): boolean => r !== undefined && r.d 
 
 /**
  * Appends records to the log (DESIGN §4): they go to the open tail and to
- * new pages as it fills; nothing else is rewritten. The page that held a
- * record's previous version loses a current record, and a page left with
- * none is deleted in the same commit. Pure: the caller seals and stores.
+ * new pages as it fills; nothing else is rewritten. The tail is rewritten
+ * in place (its seq stays, its generation moves), which keeps the log's
+ * invariant: only the last page is ever written, so seq order is write
+ * order and replaying pages in seq order rebuilds the directory. The page
+ * that held a record's previous version loses a current record, and a page
+ * left with none is deleted in the same commit. Pure: the caller seals and
+ * stores.
  */
 export function planAppend(input: AppendInput): AppendPlan {
   const { manifest: m, dir, tail, put, previous, gen, limit } = input;
   const tailSeq = tail ? m.pages[m.pages.length - 1]!.seq : -1;
-  const rewritten = new Set<number>(input.retire ?? []);
-  if (tail) rewritten.add(tailSeq);
+  const retired = new Set<number>(input.retire ?? []);
 
   const full: PageBuilder[] = [];
   let b = tail ? tail.clone() : new PageBuilder();
@@ -60,7 +63,7 @@ export function planAppend(input: AppendInput): AppendPlan {
     } else {
       count -= isLive(previous.get(r.id)) ? 1 : 0;
       const at = dir.get(r.id);
-      if (at !== undefined && !rewritten.has(at)) lost.set(at, (lost.get(at) ?? 0) + 1);
+      if (at !== undefined && !retired.has(at)) lost.set(at, (lost.get(at) ?? 0) + 1);
     }
     count += isLive(r) ? 1 : 0;
     b.set(r);
@@ -74,19 +77,22 @@ export function planAppend(input: AppendInput): AppendPlan {
     }
   }
 
+  const builders = [...full, b];
   const drop: number[] = [];
   const pages = [];
   for (const p of m.pages) {
-    if (rewritten.has(p.seq)) {
-      drop.push(p.seq);
-      continue;
-    }
+    if (p.seq === tailSeq) continue; // listed again below, as rewritten
     const cur = p.cur - (lost.get(p.seq) ?? 0);
-    if (cur <= 0) drop.push(p.seq); // nothing current left: reclaimed at once, no rewrite needed
+    if (retired.has(p.seq) || cur <= 0) drop.push(p.seq); // nothing current left: reclaimed at once, no rewrite needed
     else pages.push(cur === p.cur ? p : { ...p, cur });
   }
   let seq = m.next;
-  const out = [...full, b].filter((x) => x.count > 0).map((builder) => ({ seq: seq++, builder }));
+  const out: AppendPlan['pages'] = [];
+  builders.forEach((builder, i) => {
+    const at = tail && i === 0 ? tailSeq : seq++;
+    if (builder.count > 0) out.push({ seq: at, builder });
+    else if (at === tailSeq) drop.push(at); // every record of the old tail was written again further on
+  });
   for (const { seq: s, builder } of out) pages.push({ seq: s, gen, n: builder.count, cur: builder.count });
   return { pages: out, drop, manifest: { ...m, next: seq, count, pages } };
 }

@@ -126,17 +126,17 @@ export class PageStore {
 
   /** Loads collections ahead of use (unlock): their directories are read now rather than at the first query. */
   async preload(collections: readonly string[]): Promise<void> {
-    await Promise.all(collections.map((c) => this.state(c)));
+    await Promise.all(collections.map((c) => this.read(c, async () => undefined)));
   }
 
   async stats(collection: string): Promise<{ records: number; pages: number }> {
-    const { manifest } = await this.state(collection);
+    const { manifest } = await this.read(collection, async (st) => st);
     return { records: manifest.count, pages: manifest.pages.length };
   }
 
   /** The current manifest (tests and diagnostics). */
   async manifest(collection: string): Promise<Manifest> {
-    return (await this.state(collection)).manifest;
+    return (await this.read(collection, async (st) => st)).manifest;
   }
 
   /**
@@ -471,7 +471,8 @@ export class PageStore {
     if (read.generation === old.generation) return old;
     // The directory is updated in place: every entry replay sets names a committed page newer than the old state knew.
     const st: State = { generation: read.generation, manifest: read.manifest, dir: old.dir, tail: null, damaged: old.damaged };
-    await this.replay(collection, st, old.manifest.next);
+    // Only the last page is ever written: everything new is on the old tail or after it.
+    await this.replay(collection, st, openFrom(old.manifest));
     return st;
   }
 
@@ -617,7 +618,8 @@ export class PageStore {
   private async writeSnapshot(collection: string, st: State): Promise<void> {
     const bodies = encodeDirectory(st.dir);
     const old = st.manifest.snap?.pages ?? 0;
-    const snap = { gen: (st.manifest.snap?.gen ?? 0) + 1, pages: bodies.length, upto: st.manifest.next };
+    // The tail may still take records: it is replayed over the snapshot, like every page after it.
+    const snap = { gen: (st.manifest.snap?.gen ?? 0) + 1, pages: bodies.length, upto: openFrom(st.manifest) };
     const plan: AppendPlan = { pages: [], drop: [], manifest: { ...st.manifest, snap } };
     await this.commit(collection, st, plan, { snapshot: { bodies, old } });
   }
@@ -674,4 +676,6 @@ export class PageStore {
 
 const compactable = (x: PageInfo): boolean => x.cur < x.n * COMPACT_BELOW;
 const lastSeq = (m: Manifest): number => m.pages[m.pages.length - 1]?.seq ?? -1;
+/** The first seq later commits may write: the open tail's (rewritten in place), else the next new page's. */
+const openFrom = (m: Manifest): number => m.pages[m.pages.length - 1]?.seq ?? m.next;
 const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
