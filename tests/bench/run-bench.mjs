@@ -7,7 +7,7 @@
  *
  *   node tests/bench/run-bench.mjs [--cases bulk,reads,single,update,attach,disk] [--page-kib 16,64]
  *                                  [--sizes 10000,100000] [--batch 1000] [--reps 5] [--storage disk|memory]
- *                                  [--timeout-min 20] [--out bench/results.json]
+ *                                  [--timeout-min 40] [--out bench/results.json]
  */
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ const { values: opt } = parseArgs({
     sizes: { type: 'string', default: '10000,100000' },
     batch: { type: 'string', default: '1000' },
     reps: { type: 'string', default: '5' },
-    'timeout-min': { type: 'string', default: '20' },
+    'timeout-min': { type: 'string', default: '40' },
     out: { type: 'string', default: 'bench/results.json' },
     cases: { type: 'string', default: 'all' },
     storage: { type: 'string', default: 'disk' },
