@@ -42,20 +42,22 @@ export interface Manifest {
 export const EMPTY_MANIFEST: Manifest = { v: 3, next: 0, count: 0, pages: [], snap: null };
 
 /**
- * JSON form: {"v":3,"next":N,"count":N,"pages":[seq,gen,n,cur, seq,gen,n,cur, …],
- * "snap":[gen,pages,upto] | null, "damaged":[…] (only when non-empty)}.
- * Flat number lists because the manifest is sealed again at every write.
+ * JSON form: {"v":3,"next":N,"count":N,"pages":[entry, …],"snap":[gen,pages,upto] | null,
+ * "damaged":[…] (only when non-empty)}. The manifest is sealed again at
+ * every write, so the page list is delta-coded: an entry is either a
+ * number n, meaning the page after the previous entry's (seq + 1), with the
+ * same generation, n records and all of them current, or [seq, gen, n, cur].
+ * After a bulk load nearly every entry is a single small number.
  */
 export function encodeManifest(m: Manifest): string {
-  const flat = new Array<number>(m.pages.length * 4);
-  m.pages.forEach((p, i) => {
-    flat[i * 4] = p.seq;
-    flat[i * 4 + 1] = p.gen;
-    flat[i * 4 + 2] = p.n;
-    flat[i * 4 + 3] = p.cur;
-  });
+  const entries: (number | [number, number, number, number])[] = [];
+  let prev: PageInfo | undefined;
+  for (const p of m.pages) {
+    entries.push(prev && p.seq === prev.seq + 1 && p.gen === prev.gen && p.cur === p.n ? p.n : [p.seq, p.gen, p.n, p.cur]);
+    prev = p;
+  }
   const snap = m.snap ? [m.snap.gen, m.snap.pages, m.snap.upto] : null;
-  return JSON.stringify({ v: 3, next: m.next, count: m.count, pages: flat, snap, ...(m.damaged?.length ? { damaged: m.damaged } : {}) });
+  return JSON.stringify({ v: 3, next: m.next, count: m.count, pages: entries, snap, ...(m.damaged?.length ? { damaged: m.damaged } : {}) });
 }
 
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
@@ -65,12 +67,16 @@ export function decodeManifest(body: unknown): Manifest {
   const o = body as { v?: unknown; next?: unknown; count?: unknown; pages?: unknown; snap?: unknown; damaged?: unknown };
   if (!o || o.v !== 3) throw new TypeError('"manifest" expected v 3');
   if (!isCount(o.next) || !isCount(o.count)) throw new TypeError('"manifest" next and count must be counts');
-  if (!Array.isArray(o.pages) || o.pages.length % 4 !== 0 || !o.pages.every(isCount)) throw new TypeError('"manifest" pages must be groups of four counts');
+  if (!Array.isArray(o.pages)) throw new TypeError('"manifest" pages must be a list');
   const pages: PageInfo[] = [];
-  for (let i = 0; i < o.pages.length; i += 4) {
-    const [seq, gen, n, cur] = o.pages.slice(i, i + 4) as number[];
-    if (seq! >= o.next || (pages.length && seq! <= pages[pages.length - 1]!.seq) || cur! > n!) throw new TypeError(`"manifest" page entry ${i / 4} is out of order`);
-    pages.push({ seq: seq!, gen: gen!, n: n!, cur: cur! });
+  for (const [i, e] of o.pages.entries()) {
+    const prev = pages[pages.length - 1];
+    let p: PageInfo;
+    if (isCount(e) && prev) p = { seq: prev.seq + 1, gen: prev.gen, n: e, cur: e };
+    else if (Array.isArray(e) && e.length === 4 && e.every(isCount)) p = { seq: e[0], gen: e[1], n: e[2], cur: e[3] };
+    else throw new TypeError(`"manifest" page entry ${i} is malformed`);
+    if (p.seq >= o.next || (prev && p.seq <= prev.seq) || p.cur > p.n) throw new TypeError(`"manifest" page entry ${i} is out of order`);
+    pages.push(p);
   }
   let snap: Snapshot | null = null;
   if (o.snap !== null) {
