@@ -11,7 +11,7 @@
  * table and writes bench/sync-results.json. See tests/bench/README.md.
  *
  *   node tests/bench/run-bench-sync.mjs [--records 100000] [--batch 1000] [--reps 1]
- *                                       [--timeout-min 30] [--out bench/sync-results.json]
+ *                                       [--timeout-min 60] [--out bench/sync-results.json]
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -32,7 +32,7 @@ const { values: opt } = parseArgs({
     records: { type: 'string', default: '100000' },
     batch: { type: 'string', default: '1000' },
     reps: { type: 'string', default: '1' },
-    'timeout-min': { type: 'string', default: '30' },
+    'timeout-min': { type: 'string', default: '60' },
     out: { type: 'string', default: 'bench/sync-results.json' },
   },
 });
@@ -41,7 +41,7 @@ const BATCH = Math.max(1, Number(opt.batch) || 1000);
 const REPS = Math.max(1, Number(opt.reps) || 1);
 const TIMEOUT_MS = Number(opt['timeout-min']) * 60_000;
 /** Seeding 100k records through the vault takes minutes with the hashed page store: its own, longer limit. */
-const SEED_TIMEOUT_MS = 20 * 60_000;
+const SEED_TIMEOUT_MS = 30 * 60_000;
 const STEP_TIMEOUT_MS = 10 * 60_000;
 const USER = 'bench-sync-user';
 const PASSWORD = 'correct horse battery staple';
