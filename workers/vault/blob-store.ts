@@ -70,11 +70,25 @@ const lockName = (id: string) => `fv:blob-put:${id}`;
 const webLocks = (): LockManager | undefined =>
   typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : undefined;
 
-function whileWriting<T>(id: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Takes that mark for `id` until release() is called. `held` settles once it
+ * is taken: a lock request is a round trip to the browser (tens of ms when it
+ * is busy), so a put asks first and reads and seals meanwhile.
+ */
+function markWriting(id: string): { held: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const done = new Promise<void>((r) => (release = r));
   const locks = webLocks();
-  if (locks) return locks.request(lockName(id), { mode: 'exclusive' }, fn) as Promise<T>;
-  writing.add(id);
-  return fn().finally(() => writing.delete(id));
+  if (!locks) {
+    writing.add(id);
+    void done.then(() => writing.delete(id));
+    return { held: Promise.resolve(), release };
+  }
+  const held = new Promise<void>((granted, failed) => {
+    locks.request(lockName(id), { mode: 'exclusive' }, () => (granted(), done)).catch(failed);
+  });
+  held.catch(() => undefined); // awaited before the first write
+  return { held, release };
 }
 
 /** Runs `fn` unless a put of `id` is under way somewhere; returns whether it ran. */
@@ -115,18 +129,19 @@ export class BlobStore {
     const key = this.keys.byEpoch.get(epoch);
     if (!key) throw new VaultError('Locked');
     const count = Math.max(1, Math.ceil(file.size / CHUNK_BYTES));
-    await whileWriting(id, async () => {
-      const pending: Promise<unknown>[] = [];
-      try {
-        await this.write(file, id, epoch, key, count, pending);
-      } catch (e) {
-        // Nothing of a failed put stays behind: wait for chunk transactions still running, then drop what they stored.
-        await Promise.allSettled(pending);
-        await this.dropChunks(id).catch(() => undefined);
-        if (isQuotaError(e)) throw new VaultError('QuotaExceeded', `attachment ${name}`);
-        throw e;
-      }
-    });
+    const mark = markWriting(id);
+    const pending: Promise<unknown>[] = [];
+    try {
+      await this.write(file, id, epoch, key, count, mark.held, pending);
+    } catch (e) {
+      // Nothing of a failed put stays behind: wait for chunk transactions still running, then drop what they stored.
+      await Promise.allSettled(pending);
+      await this.dropChunks(id).catch(() => undefined);
+      if (isQuotaError(e)) throw new VaultError('QuotaExceeded', `attachment ${name}`);
+      throw e;
+    } finally {
+      mark.release();
+    }
     if (!swept.has(this.db)) {
       swept.add(this.db);
       void this.sweepOrphans().catch(() => undefined);
@@ -134,7 +149,15 @@ export class BlobStore {
     return { id, name: name.slice(0, 255), type: file.type.slice(0, 255) || 'application/octet-stream', size: file.size, chunks: count };
   }
 
-  private async write(file: Blob, id: string, epoch: number, key: BlobKey, count: number, pending: Promise<unknown>[]): Promise<void> {
+  private async write(
+    file: Blob,
+    id: string,
+    epoch: number,
+    key: BlobKey,
+    count: number,
+    marked: Promise<void>,
+    pending: Promise<unknown>[],
+  ): Promise<void> {
     const { db } = this;
     // One read per group (each Blob read is a round trip to the browser's
     // blob store, and a slow one while it is busy storing chunks): the next
@@ -160,6 +183,8 @@ export class BlobStore {
           return { blob: id, index, data };
         }),
       );
+      // Nothing is written before this put is marked as under way (see sweepOrphans).
+      await marked;
       if (end < count) {
         // A chunk transaction commits while the next group is sealed; at most TX_AHEAD are outstanding.
         const tx = db.chunks.bulkPut(rows);
