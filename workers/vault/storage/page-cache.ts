@@ -1,19 +1,11 @@
-import type { StoredRecord } from '../../../src/domain/record';
+import type { PageBody } from './record-codec';
 
 /** A decrypted page, valid while the manifest still lists `generation` for it. */
 export interface CachedPage {
   generation: number;
-  /** The page's records, for scans. */
-  list: readonly StoredRecord[];
-  /** The same by id, built on first use: a scan never needs it, and building it is a tenth of a scan's time. */
-  byId(): ReadonlyMap<string, StoredRecord>;
+  body: PageBody;
   /** Plaintext JSON size, what the cache budget counts. */
   bytes: number;
-}
-
-export function cachedPage(generation: number, list: readonly StoredRecord[], bytes: number, byId?: ReadonlyMap<string, StoredRecord>): CachedPage {
-  let map = byId;
-  return { generation, list, bytes, byId: () => (map ??= new Map(list.map((r) => [r.id, r]))) };
 }
 
 /**

@@ -7,9 +7,9 @@ import { decodeDirectory, encodeDirectory, type Directory } from './directory';
 import { readLegacyCollection } from './legacy-v2';
 import { EMPTY_MANIFEST, decodeManifest, encodeManifest, findPage, type Manifest, type PageInfo } from './manifest';
 import type { Mutex } from './mutex';
-import { PageCache, cachedPage, type CachedPage } from './page-cache';
+import { PageCache, type CachedPage } from './page-cache';
 import { FORMAT_VERSION, describeSlot, openJson, readHeader, sealJson, type Slot } from './sealed-item';
-import { PageBuilder, decodeRecords } from './record-codec';
+import { PageBody, PageBuilder } from './record-codec';
 
 export interface PageStoreOptions {
   /** Target page plaintext size (JSON bytes; padded to 4 KiB when sealed). */
@@ -153,7 +153,7 @@ export class PageStore {
         return undefined;
       }
       if (st.tail && seq === lastSeq(st.manifest)) return st.tail.get(id);
-      return (await this.page(collection, st, seq)).byId().get(id);
+      return (await this.page(collection, st, seq)).body.find(id);
     });
   }
 
@@ -195,7 +195,8 @@ export class PageStore {
         for (const d of decoded) {
           if (!d) continue;
           // A page's older copies of records written again later are dead space, not results.
-          found.push(d.info.cur === d.info.n ? d.p.list : d.p.list.filter((r) => st.dir.get(r.id) === d.info.seq));
+          const body = d.p.body;
+          found.push(d.info.cur === d.info.n ? body.all() : body.all().filter((r) => st.dir.get(r.id) === d.info.seq));
         }
       }
       return { damaged: [...damaged] };
@@ -267,9 +268,9 @@ export class PageStore {
     }
     await Promise.all(
       [...bySeq].map(async ([seq, list]) => {
-        const page = (await this.page(collection, st, seq)).byId();
+        const { body } = await this.page(collection, st, seq);
         for (const id of list) {
-          const r = page.get(id);
+          const r = body.find(id);
           if (!r) throw new VaultError('Tampered', `${describeSlot(this.slot(collection, 'page', seq))} lacks a record its directory names`);
           out.set(id, r);
         }
@@ -285,7 +286,7 @@ export class PageStore {
     if (!st.tail) {
       const page = await this.page(collection, st, last.seq);
       const b = new PageBuilder();
-      for (const r of page.list) if (st.dir.get(r.id) === last.seq) b.set(r);
+      for (const r of page.body.all()) if (st.dir.get(r.id) === last.seq) b.set(r);
       st.tail = b;
     }
     return st.tail.size < this.opts.pageBytes - TAIL_ROOM ? st.tail : null;
@@ -359,8 +360,7 @@ export class PageStore {
     const last = plan.pages[plan.pages.length - 1];
     if (last) st.tail = last.builder;
     plan.pages.forEach(({ seq, builder }, i) => {
-      const list = [...builder.records()];
-      this.cache.set(this.cacheKey(collection, seq), cachedPage(gen, list, texts[i]!.length));
+      this.cache.set(this.cacheKey(collection, seq), { generation: gen, body: PageBody.of([...builder.records()]), bytes: texts[i]!.length });
     });
     this.scheduleUpkeep(collection);
   }
@@ -496,7 +496,8 @@ export class PageStore {
         ),
       );
       decoded.forEach((page, i) => {
-        for (const r of page?.list ?? []) st.dir.set(r.id, batch[i]!.seq);
+        const seq = batch[i]!.seq;
+        for (let k = 0; k < (page?.body.count ?? 0); k++) st.dir.set(page!.body.id(k), seq);
       });
     }
   }
@@ -529,14 +530,14 @@ export class PageStore {
     const { header, value } = await openJson<unknown>(this.keyFor, slot, data);
     // A page is written once, by the commit whose generation it carries: another one is an old copy put back.
     if (header.generation !== info.gen) throw new Stale(`${describeSlot(slot)} generation ${header.generation}, expected ${info.gen}`);
-    let list: StoredRecord[];
+    let body: PageBody;
     try {
-      list = decodeRecords(value, header.version);
+      body = PageBody.parse(value, header.version);
     } catch {
       throw new VaultError('Tampered', `${describeSlot(slot)} content`);
     }
-    if (list.length !== info.n) throw new VaultError('Tampered', `${describeSlot(slot)} holds ${list.length} records, expected ${info.n}`);
-    const entry = cachedPage(info.gen, list, data.length);
+    if (body.count !== info.n) throw new VaultError('Tampered', `${describeSlot(slot)} holds ${body.count} records, expected ${info.n}`);
+    const entry: CachedPage = { generation: info.gen, body, bytes: data.length };
     if (scanning) this.cache.offer(this.cacheKey(collection, info.seq), entry);
     else this.cache.set(this.cacheKey(collection, info.seq), entry);
     return entry;
@@ -637,7 +638,7 @@ export class PageStore {
     const put: StoredRecord[] = [];
     for (const info of step) {
       const page = await this.page(collection, st, info.seq);
-      for (const r of page.list) if (st.dir.get(r.id) === info.seq) put.push(r);
+      for (const r of page.body.all()) if (st.dir.get(r.id) === info.seq) put.push(r);
     }
     const previous = new Map(put.map((r) => [r.id, r]));
     const tail = await this.openTail(collection, st);

@@ -157,33 +157,93 @@ export function encodeRecords(records: Iterable<StoredRecord>): string {
 }
 
 /**
- * Records of a parsed page body of page format `version` (1, 2 or 3). Throws
- * TypeError on a shape it does not know; the caller reports the page as
- * damaged (the body was authenticated, so only a bug or a forgery that
- * beat AES-GCM gets here).
+ * A parsed page body whose records are built only when asked for: a cold
+ * get needs one record of the page, directory replay only the ids. The
+ * shape of every row is checked when the body is parsed, so building a
+ * record later cannot fail.
  */
-export function decodeRecords(body: unknown, version: number): StoredRecord[] {
-  if (version === 1) {
-    if (!Array.isArray(body)) throw new TypeError('"page" expected an array of records');
-    return body as StoredRecord[];
+export class PageBody {
+  private built: (StoredRecord | undefined)[];
+  private index: Map<string, number> | undefined;
+  private lookups = 0;
+
+  private constructor(
+    private readonly authors: string[],
+    private readonly keySets: string[][],
+    private readonly rows: Row[],
+    records?: StoredRecord[],
+  ) {
+    this.built = records ?? new Array(rows.length);
   }
-  const { b: authors, k: keySets, r: rows } = body as { b: string[]; k: string[][]; r: Row[] };
-  if (!Array.isArray(authors) || !Array.isArray(keySets) || !Array.isArray(rows)) throw new TypeError('"page" expected {b, k, r}');
-  const out: StoredRecord[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const [id, ks, values, u, c, b, stamps, d, more] = rows[i]!;
-    const keys = keySets[ks];
-    const by = authors[b ?? 0];
-    if (typeof id !== 'string' || typeof u !== 'string' || by === undefined || !keys || !Array.isArray(values) || keys.length !== values.length)
-      throw new TypeError(`"page" row ${i} is malformed`);
+
+  /**
+   * Parses a body of page format `version` (1, 2 or 3). Throws TypeError on
+   * a shape it does not know; the caller reports the page as damaged (the
+   * body was authenticated, so only a bug or a forgery that beat AES-GCM
+   * gets here).
+   */
+  static parse(body: unknown, version: number): PageBody {
+    if (version === 1) {
+      if (!Array.isArray(body)) throw new TypeError('"page" expected an array of records');
+      return PageBody.of(body as StoredRecord[]);
+    }
+    const { b: authors, k: keySets, r: rows } = body as { b: string[]; k: string[][]; r: Row[] };
+    if (!Array.isArray(authors) || !Array.isArray(keySets) || !Array.isArray(rows)) throw new TypeError('"page" expected {b, k, r}');
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      if (!Array.isArray(row)) throw new TypeError(`"page" row ${i} is malformed`);
+      const [id, ks, values, u, , b] = row;
+      const keys = keySets[ks];
+      if (typeof id !== 'string' || typeof u !== 'string' || authors[b ?? 0] === undefined || !Array.isArray(keys) || !Array.isArray(values) || keys.length !== values.length)
+        throw new TypeError(`"page" row ${i} is malformed`);
+    }
+    return new PageBody(authors, keySets, rows);
+  }
+
+  /** A body of records already in memory (after a write). */
+  static of(records: readonly StoredRecord[]): PageBody {
+    return new PageBody([], [], records.map((r) => [r.id] as unknown as Row), [...records]);
+  }
+
+  get count(): number {
+    return this.rows.length;
+  }
+
+  id(i: number): string {
+    return this.rows[i]![0];
+  }
+
+  record(i: number): StoredRecord {
+    return (this.built[i] ??= this.build(i));
+  }
+
+  /** The record with `id`: a linear search the first time, an index once the page is used again. */
+  find(id: string): StoredRecord | undefined {
+    if (++this.lookups > 1 && !this.index) this.index = new Map(this.rows.map((r, i) => [r[0], i]));
+    const i = this.index ? this.index.get(id) : this.rows.findIndex((r) => r[0] === id);
+    return i === undefined || i < 0 ? undefined : this.record(i);
+  }
+
+  all(): StoredRecord[] {
+    const out = new Array<StoredRecord>(this.rows.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.record(i);
+    return out;
+  }
+
+  private build(i: number): StoredRecord {
+    const [id, ks, values, u, c, b, stamps, d, more] = this.rows[i]!;
+    const keys = this.keySets[ks]!;
     const f: StoredRecord['f'] = {};
     for (let j = 0; j < keys.length; j++) {
       const k = keys[j]!;
       f[k] = [values[j] as StoredRecord['f'][string][0], (stamps && stamps[k]) || u];
     }
+    const by = this.authors[b ?? 0]!;
     const rec: StoredRecord = more ? { ...more, id, f, c: c || u, u, by } : { id, f, c: c || u, u, by };
     if (d) rec.d = d;
-    out[i] = rec;
+    return rec;
   }
-  return out;
 }
+
+/** Every record of a parsed page body (see PageBody.parse). */
+export const decodeRecords = (body: unknown, version: number): StoredRecord[] => PageBody.parse(body, version).all();
