@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openVaultDb, type VaultDb } from '../../workers/common/db';
 import { BlobStore, CHUNK_BYTES } from '../../workers/vault/blob-store';
@@ -124,6 +125,23 @@ describe('blob store (IV-prefixed encrypted chunks)', () => {
     // And the store still works.
     const after = await store.put(new Blob([photoBytes(100)]), 'after.bin');
     expect((await readAll(store.read(after))).length).toBe(100);
+  });
+
+  it.each([
+    ['a bulk error', (e: DOMException) => new Dexie.BulkError('bulkPut failed', [e])],
+    ['an abort', (e: DOMException) => new Dexie.AbortError('aborted', e)],
+  ])('a full disk reported as %s on a later chunk transaction leaves nothing behind', async (_, wrap) => {
+    const { db, store } = await blobStore();
+    const real = db.chunks.bulkPut.bind(db.chunks);
+    let calls = 0;
+    vi.spyOn(db.chunks, 'bulkPut').mockImplementation(((...args: Parameters<typeof real>) => {
+      if (++calls === 2) return Promise.reject(wrap(new DOMException('disk full', 'QuotaExceededError')));
+      return real(...args);
+    }) as typeof real);
+    await expect(store.put(new Blob([photoBytes(CHUNK_BYTES * 60)]), 'big.bin')).rejects.toMatchObject({ code: 'QuotaExceeded' });
+    // It stopped instead of sealing and writing the rest.
+    expect(calls).toBeLessThanOrEqual(3);
+    expect(await stored(db)).toEqual({ chunks: 0, blobs: 0, uploads: 0 });
   });
 
   it('a full disk when the attachment row is written leaves no chunks', async () => {

@@ -106,6 +106,10 @@ async function ifNotWriting(id: string, fn: () => Promise<void>): Promise<boolea
   })) as boolean;
 }
 
+/** A full disk, however Dexie reports it: the error itself, as the cause of an abort, or among a bulk write's failures. */
+const isFullDisk = (e: unknown): boolean =>
+  isQuotaError(e) || (!!e && typeof e === 'object' && Array.isArray((e as { failures?: unknown }).failures) && (e as { failures: unknown[] }).failures.some(isQuotaError));
+
 /** Databases whose orphan sweep has been started in this realm. */
 const swept = new WeakSet<VaultDb>();
 
@@ -137,7 +141,7 @@ export class BlobStore {
       // Nothing of a failed put stays behind: wait for chunk transactions still running, then drop what they stored.
       await Promise.allSettled(pending);
       await this.dropChunks(id).catch(() => undefined);
-      if (isQuotaError(e)) throw new VaultError('QuotaExceeded', `attachment ${name}`);
+      if (isFullDisk(e)) throw new VaultError('QuotaExceeded', `attachment ${name}`);
       throw e;
     } finally {
       mark.release();
@@ -168,9 +172,12 @@ export class BlobStore {
       return r;
     };
     let bytes = 0;
+    let failed: { error: unknown } | undefined;
     const reads: Promise<ArrayBuffer>[] = [];
     for (let k = 0; k < READ_AHEAD_GROUPS && k * GROUP < count; k++) reads.push(readGroup(k * GROUP));
     for (let g = 0; g < count; g += GROUP) {
+      // A chunk transaction that failed stops the put before more is read, sealed or written.
+      if (failed) throw failed.error;
       const plain = new Uint8Array(await reads.shift()!);
       const end = Math.min(count, g + GROUP);
       const ahead = g + READ_AHEAD_GROUPS * GROUP;
@@ -188,7 +195,7 @@ export class BlobStore {
       if (end < count) {
         // A chunk transaction commits while the next group is sealed; at most TX_AHEAD are outstanding.
         const tx = db.chunks.bulkPut(rows);
-        tx.catch(() => undefined); // awaited below
+        tx.catch((error: unknown) => (failed ??= { error }));
         pending.push(tx);
         if (pending.length >= TX_AHEAD) await pending[pending.length - TX_AHEAD];
         continue;
