@@ -18,7 +18,14 @@ import { hkdfBytes, importHkdfBase } from '../../workers/vault/crypto/hkdf';
 import { brand, type GroupSecret, type Kek } from '../../workers/vault/crypto/keys';
 import { KDF_MIN_ITERATIONS, deriveAuthKey, deriveKek, deriveMasterSecret, deriveVerifier } from '../../workers/vault/crypto/password-kdf';
 import { unwrapPrivateKey, wrapPrivateKey } from '../../workers/vault/crypto/private-key-wrap';
-import { openRecord } from '../../workers/vault/record-format';
+import { openRecord, sealRecord } from '../../workers/vault/record-format';
+import { decodeDirectory, encodeDirectory } from '../../workers/vault/storage/directory';
+import { decodeManifest, encodeManifest } from '../../workers/vault/storage/manifest';
+import { createMutex } from '../../workers/vault/storage/mutex';
+import { PageStore } from '../../workers/vault/storage/page-store';
+import { PageBuilder, decodeRecords, encodeRecords } from '../../workers/vault/storage/record-codec';
+import { openJson, sealJson, type Slot } from '../../workers/vault/storage/sealed-item';
+import type { StoredRecord } from '../../src/domain/record';
 import { toBundle } from '../../workers/vault/server-account';
 import { deriveCodeKek, openSlot, parseCode, slotFor } from '../../workers/vault/unlock-codes';
 import { thumbprint } from '../../server/services/dpop';
@@ -82,6 +89,7 @@ const unlock = vec('unlock-code.json');
 const dpop = vec('dpop.json');
 const statements = vec('signed-statements.json');
 const server = vec('server-secrets.json');
+const pageStore = vec('page-store.json');
 
 function accountRow(): AccountRow {
   return {
@@ -281,6 +289,232 @@ describe('§7 synced records (record.json)', () => {
       await expect(openRecord(key, v.group, v.recordId, v.epoch + 1, fromHex(v.sealedHex))).rejects.toMatchObject({ code: 'Tampered' });
     });
   }
+});
+
+describe('§7 synced records v2, written (record.json)', () => {
+  for (const v of records.v2) {
+    it(`${v.name}: decodes, and the project writes exactly this layout`, async () => {
+      const key = (await projectGroupKeys()).record;
+      expect(v.aad.text).toBe(`fv2/record|${v.group}|${v.recordId}|${v.epoch}`);
+      const plain = fromHex(v.plaintextHex);
+      expect(plain.length % 256).toBe(0);
+      const len = new DataView(plain.buffer).getUint32(0);
+      expect(fromUtf8(plain.subarray(4, 4 + len))).toBe(v.json);
+      expect(plain.subarray(4 + len).every((b) => b === 0)).toBe(true);
+      await expectVectorBox(records.recordKeyHex, new Uint8Array([2]), v.ivHex, plain, v.aad.text, v.sealedHex);
+      // Decode: the project opens the vector bytes to the record, unknown properties kept.
+      expect(await openRecord(key, v.group, v.recordId, v.epoch, fromHex(v.sealedHex))).toEqual({ collection: v.collection, record: v.record });
+      await expect(openRecord(key, v.group, v.recordId, v.epoch + 1, fromHex(v.sealedHex))).rejects.toMatchObject({ code: 'Tampered' });
+      // The same bytes under a v1 version byte: the AAD names the version, so they do not open.
+      const relabelled = fromHex(v.sealedHex);
+      relabelled[0] = 1;
+      await expect(openRecord(key, v.group, v.recordId, v.epoch, relabelled)).rejects.toMatchObject({ code: 'Tampered' });
+      // Encode: version 2 ‖ IV ‖ AES-GCM(record key, exactly the vector plaintext, fv2 AAD).
+      const mine = await sealRecord(key, v.group, v.epoch, v.collection, v.record);
+      await expectSpecLayout(records.recordKeyHex, mine, new Uint8Array([2]), plain, v.aad.text);
+    });
+  }
+});
+
+describe('§14 the local page store (page-store.json)', () => {
+  const ps = pageStore;
+  const projectPageKey = async () => (await projectGroupKeys()).page;
+  const slot = (kind: 'page' | 'dir' | 'manifest', n: number, collection = ps.collection): Slot =>
+    kind === 'manifest' ? { partition: ps.partition, collection, kind } : { partition: ps.partition, collection, kind, n };
+  /** The vector's plaintext: u32 BE length ‖ JSON ‖ zeros to a multiple of 4 KiB. */
+  const padded = (json: string) => {
+    const body = utf8(json);
+    const out = new Uint8Array(Math.ceil((4 + body.length) / 4096) * 4096);
+    new DataView(out.buffer).setUint32(0, body.length);
+    out.set(body, 4);
+    return out;
+  };
+  /** Both directions for one sealed item: the vector bytes are the spec's, the project opens them, and its sealJson writes the spec layout. */
+  async function checkItem(item: any, s: Slot, generation: number) {
+    const header = fromHex(item.headerHex);
+    expect([header[0], new DataView(header.buffer).getUint32(1), new DataView(header.buffer).getUint32(5)]).toEqual([3, ps.epoch, generation]);
+    expect(item.aad.text).toBe(`fv3/${s.kind === 'manifest' ? 'manifest' : `${s.kind}|${s.n}`}|${ps.partition}|${s.collection}|${generation}|${ps.epoch}`);
+    const plain = padded(item.json);
+    expect(plain.length).toBe(item.plaintextBytes);
+    expect(fromHex(item.sealedHex).length).toBe(9 + 12 + plain.length + 16);
+    await expectVectorBox(ps.pageKeyHex, header, item.ivHex, plain, item.aad.text, item.sealedHex);
+    const key = await projectPageKey();
+    const opened = await openJson<unknown>((e) => (e === ps.epoch ? key : undefined), s, fromHex(item.sealedHex));
+    expect(opened.header).toEqual({ version: 3, epoch: ps.epoch, generation });
+    expect(opened.value).toEqual(JSON.parse(item.json));
+    const moved = s.kind === 'manifest' ? slot('page', 0) : { ...s, n: s.n + 1 };
+    await expect(openJson<unknown>(() => key, moved, fromHex(item.sealedHex))).rejects.toMatchObject({ code: 'Tampered' });
+    const mine = await sealJson(key, s, ps.epoch, generation, item.json);
+    await expectSpecLayout(ps.pageKeyHex, mine, header, plain, item.aad.text);
+    return opened;
+  }
+
+  it('the page key is the §6 page key', () => {
+    expect(ps.pageKeyHex).toBe(groupKeys.pageKeyHex);
+  });
+
+  for (const pg of ps.pages) {
+    it(`log page ${pg.seq} (v3, body layout 2): decodes to its records; encodeRecords and PageBuilder.finish write the same text`, async () => {
+      const { value } = await checkItem(pg, slot('page', pg.seq), pg.generation);
+      expect(decodeRecords(value, 3)).toEqual(pg.records);
+      expect(decodeRecords(JSON.parse(pg.json), 2)).toEqual(pg.records); // v2 pages carry the same layout
+      expect(encodeRecords(pg.records as StoredRecord[])).toBe(pg.json);
+      const b = new PageBuilder();
+      for (const r of pg.records) b.set(r);
+      expect(b.finish()).toBe(pg.json);
+      expect(b.size).toBe(pg.json.length);
+    });
+  }
+
+  it('the layout-2 rows: tombstone, cleared field, two authors, a field stamp other than u, trailing zeros left out', () => {
+    const body = JSON.parse(ps.pages.find((p: any) => p.seq === 5).json);
+    expect(body.b.length).toBe(2);
+    const [a, d, e, f] = body.r;
+    expect(a.length).toBe(7); // stamps present, no d/more
+    expect(a[2][1]).toBeNull();
+    expect(d).toHaveLength(6); // c = u → 0; author 1; nothing after
+    expect(d[4]).toBe(0);
+    expect(e).toHaveLength(8); // tombstone: d, no more
+    expect(f).toHaveLength(9); // more = {z}
+    expect(f[8]).toEqual({ z: ps.current.find((r: any) => r.id === f[0]).z });
+  });
+
+  for (const m of ps.manifests) {
+    it(`manifest (${m.name}): decodes, and encodeManifest writes exactly the text`, async () => {
+      const { value } = await checkItem(m, slot('manifest', 0, m.collection), m.generation);
+      expect(decodeManifest(value)).toEqual(m.manifest);
+      expect(encodeManifest(m.manifest)).toBe(m.json);
+    });
+  }
+
+  it('manifest: malformed contents are refused', () => {
+    const good = JSON.parse(ps.manifests[0].json);
+    expect(decodeManifest({ ...good, pages: [[2, 3, 3, 1], 4] }).pages).toEqual([{ seq: 2, gen: 3, n: 3, cur: 1 }, { seq: 3, gen: 3, n: 4, cur: 4 }]);
+    for (const bad of [
+      { ...good, v: 2 },
+      { ...good, pages: [4] }, // a bare count needs a previous entry
+      { ...good, pages: [[2, 3, 3]] },
+      { ...good, pages: [2, 3, 3, 1] }, // the flat form is not the format
+      { ...good, pages: [[5, 7, 4, 3], [2, 3, 3, 1]] }, // not ascending
+      { ...good, pages: [[2, 3, 3, 4]] }, // cur > n
+      { ...good, next: 6 }, // a page at or past next
+      { ...good, snap: [1, 1] },
+    ])
+      expect(() => decodeManifest(bad)).toThrow(TypeError);
+  });
+
+  it('directory page: decodes into the snapshot, and encodeDirectory writes exactly the text', async () => {
+    const d = ps.directoryPages[0];
+    const { value } = await checkItem(d, slot('dir', d.index), d.generation);
+    const snapshot = new Map<string, number>();
+    decodeDirectory(value, snapshot);
+    const expected = new Map<string, number>((JSON.parse(d.json) as [number, string[]][]).flatMap(([s, ids]) => ids.map((id) => [id, s] as [string, number])));
+    expect(snapshot).toEqual(expected);
+    // Insertion order = id order of the vector, so the project's grouping reproduces the text.
+    const ordered = new Map([...expected].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
+    expect(encodeDirectory(ordered)).toEqual([d.json]);
+    // Snapshot, then pages with seq >= upto in seq order: the vector's directory.
+    const snap = ps.manifests[0].manifest.snap;
+    for (const pg of ps.pages) if (pg.seq >= snap.upto) for (const r of pg.records) snapshot.set(r.id, pg.seq);
+    expect(Object.fromEntries(snapshot)).toEqual(ps.directory);
+  });
+
+  const storeWith = async (db: ReturnType<typeof openVaultDb>, opts: { pageBytes: number } = { pageBytes: 16 * 1024 }) =>
+    new PageStore(db, ps.partition, { current: ps.epoch, byEpoch: new Map([[ps.epoch, await projectPageKey()]]) }, createMutex(), { ...opts, cacheBytes: 1 << 20 });
+  let dbs = 0;
+  const freshVaultDb = () => openVaultDb(`format-vectors-pages-${process.pid}-${++dbs}`);
+
+  it('the project reads the vector collection from IndexedDB: snapshot + replay, later pages win, old versions are dead', async () => {
+    const db = freshVaultDb();
+    const row = (page: number, hexData: string) => ({ partition: ps.partition, collection: ps.collection, page, data: fromHex(hexData) });
+    await db.pages.bulkPut(ps.pages.map((p: any) => row(p.seq, p.sealedHex)));
+    await db.directory.bulkPut(ps.directoryPages.map((d: any) => row(d.index, d.sealedHex)));
+    await db.manifests.put({ partition: ps.partition, collection: ps.collection, data: fromHex(ps.manifests[0].sealedHex) });
+    const store = await storeWith(db);
+    store.close(); // no background upkeep: page 2 is compactable
+    for (const r of ps.current) expect(await store.get(ps.collection, r.id)).toEqual(r);
+    const seen: StoredRecord[] = [];
+    await store.scan(ps.collection, (rs) => seen.push(...rs));
+    expect(new Map(seen.map((r) => [r.id, r]))).toEqual(new Map(ps.current.map((r: any) => [r.id, r])));
+    expect(seen.length).toBe(ps.current.length);
+    expect(await store.stats(ps.collection)).toEqual({ records: 5, pages: 3 });
+    // A page row at or past `next`: the manifest was put back from an older copy.
+    await db.pages.put(row(7, ps.pages[0].sealedHex));
+    await expect((await storeWith(db)).get(ps.collection, ps.current[0].id)).rejects.toMatchObject({ code: 'Tampered' });
+    db.close();
+  });
+
+  it('what the project stores opens by the spec alone: manifest, log pages (each at its seq and generation), directory snapshot', async () => {
+    const db = freshVaultDb();
+    const store = await storeWith(db, { pageBytes: 300 }); // about one record a page: enough pages for a snapshot
+    const made = Array.from({ length: 80 }, (_, i) => ({
+      id: `0000${String(i).padStart(4, '0')}-0000-4000-8000-000000000000`,
+      f: { name: [`n${i}`, ps.current[0].u], note: ['x'.repeat(150), ps.current[0].c] },
+      c: ps.current[0].c,
+      u: ps.current[0].u,
+      by: account.userId,
+    })) as StoredRecord[];
+    await store.mutate(ps.collection, made.map((r) => r.id), () => ({ put: made, result: undefined }));
+    const again: StoredRecord = { ...made[3]!, f: { name: ['again', ps.current[1].u as string] }, u: ps.current[1].u };
+    await store.mutate(ps.collection, [again.id], () => ({ put: [again], result: undefined }));
+    await store.settle(); // writes the directory snapshot
+    store.close();
+    const specOpen = async (data: Uint8Array, which: string) => {
+      const dv = new DataView(data.buffer, data.byteOffset, 9);
+      const [version, epoch, generation] = [dv.getUint8(0), dv.getUint32(1), dv.getUint32(5)];
+      expect([version, epoch]).toEqual([3, ps.epoch]);
+      const plain = await gcmDecrypt(ps.pageKeyHex, new Uint8Array(data.subarray(9, 21)), new Uint8Array(data.subarray(21)), utf8(`fv3/${which}|${ps.partition}|${ps.collection}|${generation}|${epoch}`));
+      expect(plain.length % 4096).toBe(0);
+      const len = new DataView(plain.buffer).getUint32(0);
+      expect(plain.subarray(4 + len).every((b) => b === 0)).toBe(true);
+      return { generation, json: fromUtf8(plain.subarray(4, 4 + len)) };
+    };
+    const mrow = (await db.manifests.get([ps.partition, ps.collection]))!;
+    const m = await specOpen(mrow.data, 'manifest');
+    const man = JSON.parse(m.json);
+    expect(Object.keys(man)).toEqual(['v', 'next', 'count', 'pages', 'snap']);
+    expect(man.v).toBe(3);
+    expect(man.count).toBe(80);
+    expect(man.snap).not.toBeNull();
+    const [snapGen, snapPages, upto] = man.snap;
+    // Pages: exactly the listed ones are stored, each under its seq and generation, with n records.
+    const listed = new Map<number, { gen: number; n: number }>();
+    let prev: [number, number] | undefined;
+    for (const e of man.pages as (number | number[])[]) {
+      const [s, gen, n] = typeof e === 'number' ? [prev![0] + 1, prev![1], e] : [e[0]!, e[1]!, e[2]!];
+      listed.set(s, { gen, n });
+      prev = [s, gen];
+    }
+    expect(man.pages.some((e: unknown) => typeof e === 'number')).toBe(true); // a bulk write's pages are delta-coded
+    const rows = await db.pages.where('[partition+collection+page]').between([ps.partition, ps.collection, 0], [ps.partition, ps.collection, Infinity]).toArray();
+    expect(rows.map((r) => r.page)).toEqual([...listed.keys()]);
+    const bodies = new Map<number, any>();
+    for (const r of rows) {
+      const pg = await specOpen(r.data, `page|${r.page}`);
+      expect(pg.generation).toBe(listed.get(r.page)!.gen);
+      expect(pg.generation).toBeLessThanOrEqual(m.generation);
+      const body = JSON.parse(pg.json);
+      expect(Object.keys(body)).toEqual(['b', 'k', 'r']);
+      expect(body.r.length).toBe(listed.get(r.page)!.n);
+      bodies.set(r.page, body);
+    }
+    // Directory: the snapshot pages, then replay of pages >= upto, names the page of each record's current version.
+    const drows = await db.directory.where('[partition+collection+page]').between([ps.partition, ps.collection, 0], [ps.partition, ps.collection, Infinity]).toArray();
+    expect(drows.map((r) => r.page)).toEqual(Array.from({ length: snapPages }, (_, i) => i));
+    const dir = new Map<string, number>();
+    for (const r of drows) {
+      const d = await specOpen(r.data, `dir|${r.page}`);
+      expect(d.generation).toBe(snapGen);
+      for (const [s, ids] of JSON.parse(d.json) as [number, string[]][]) for (const id of ids) dir.set(id, s);
+    }
+    for (const [s, body] of [...bodies].sort((x, y) => x[0] - y[0])) if (s >= upto) for (const r of body.r) dir.set(r[0], s);
+    expect(dir.size).toBe(80);
+    const byId = new Map<string, unknown>();
+    for (const [id, s] of dir) byId.set(id, decodeRecords(bodies.get(s), 3).find((r) => r.id === id));
+    expect(byId.get(again.id)).toEqual(again);
+    for (const r of made) if (r.id !== again.id) expect(byId.get(r.id)).toEqual(r);
+    db.close();
+  });
 });
 
 describe('§8 attachment chunks (chunk.json)', () => {

@@ -60,6 +60,67 @@ async function p256(label: string, alg: 'ECDH' | 'ECDSA') {
 const ecdsaSign = async (key: CryptoKey, data: Uint8Array<ArrayBuffer>) =>
   new Uint8Array(await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, data)); // IEEE P1363 r ‖ s, 64 bytes
 
+/** u32 BE length ‖ bytes ‖ zeros up to the next multiple of `block`. */
+function pad(body: Uint8Array, block: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(Math.ceil((4 + body.length) / block) * block);
+  new DataView(out.buffer).setUint32(0, body.length);
+  out.set(body, 4);
+  return out;
+}
+
+interface Rec { id: string; f: Record<string, [unknown, string]>; c: string; u: string; d?: string; z?: string; by: string; [more: string]: unknown }
+/**
+ * Page body layout 2 (docs/formats.md §14.6), from the spec: author and field-name-list tables in
+ * order of first use; row [id, k, values, u, c|0, b, stamps|0, d|0, more|0] with trailing zeros left out.
+ */
+function layout2(records: Rec[]): string {
+  const b: string[] = [];
+  const k: string[][] = [];
+  const rows = records.map((r) => {
+    const names = Object.keys(r.f);
+    let ki = k.findIndex((x) => x.length === names.length && x.every((n, i) => n === names[i]));
+    if (ki < 0) ki = k.push(names) - 1;
+    let bi = b.indexOf(r.by);
+    if (bi < 0) bi = b.push(r.by) - 1;
+    const stamps = Object.fromEntries(names.filter((n) => r.f[n]![1] !== r.u).map((n) => [n, r.f[n]![1]]));
+    const more = Object.fromEntries(Object.entries(r).filter(([key, v]) => !['id', 'f', 'c', 'u', 'd', 'by'].includes(key) && v !== undefined));
+    const row: unknown[] = [r.id, ki, names.map((n) => r.f[n]![0]), r.u, r.c === r.u ? 0 : r.c, bi, Object.keys(stamps).length ? stamps : 0, r.d ?? 0, Object.keys(more).length ? more : 0];
+    while (row.length > 4 && row[row.length - 1] === 0) row.pop();
+    return row;
+  });
+  return JSON.stringify({ b, k, r: rows });
+}
+
+const NODE = '4d2c8e1f0a3b5c6d';
+/** HLC stamp: 13 hex ms ‖ 4 hex counter ‖ node id. */
+const hlc = (wall: number, counter = 0) => wall.toString(16).padStart(13, '0') + counter.toString(16).padStart(4, '0') + NODE;
+const T = 1_700_000_000_000;
+const AUTHOR_B = '6c8f3b21-4d5e-4f60-9a7b-8c9d0e1f2a3b';
+
+/** Records of the §14 page-store vector (and of the v2 synced records). a1→a2, b1→b2, d1→d2 are versions of one record. */
+const PAGE_RECORDS = (() => {
+  const A = 'a1000000-0000-4000-8000-00000000000a';
+  const B = 'b2000000-0000-4000-8000-00000000000b';
+  const C = 'c3000000-0000-4000-8000-00000000000c';
+  const D = 'd4000000-0000-4000-8000-00000000000d';
+  const E = 'e5000000-0000-4000-8000-00000000000e';
+  const F = 'f6000000-0000-4000-8000-00000000000f';
+  const U = '5b7e2a10-3c4d-4e5f-8a6b-7c8d9e0f1a2b'; // USER_ID
+  return {
+    a1: { id: A, f: { name: ['Ana', hlc(T + 1000)] }, c: hlc(T + 1000), u: hlc(T + 1000), by: U } as Rec,
+    b1: { id: B, f: { name: ['Ben', hlc(T + 1100)], phone: ['555-0100', hlc(T + 1100)] }, c: hlc(T + 1100), u: hlc(T + 1100), by: U } as Rec,
+    c: { id: C, f: { name: ['Cléo', hlc(T + 1200)] }, c: hlc(T + 1200), u: hlc(T + 1200), by: AUTHOR_B } as Rec,
+    // A cleared field (phone), a field stamp different from u (name), c ≠ u.
+    a2: { id: A, f: { name: ['Ana Lima', hlc(T + 2000)], phone: [null, hlc(T + 2100, 1)], email: ['ana@example.org', hlc(T + 2100, 1)] }, c: hlc(T + 1000), u: hlc(T + 2100, 1), by: U } as Rec,
+    // Same field names as a2 (shares its "k" entry), the second author, c = u, every stamp = u.
+    d1: { id: D, f: { name: ['Dov', hlc(T + 2200)], phone: ['555-0101', hlc(T + 2200)], email: ['dov@example.org', hlc(T + 2200)] }, c: hlc(T + 2200), u: hlc(T + 2200), by: AUTHOR_B } as Rec,
+    e: { id: E, f: {}, c: hlc(T + 1500), u: hlc(T + 2300), d: hlc(T + 2300), by: U } as Rec,
+    f: { id: F, f: { name: ['Fay', hlc(T + 2400)] }, c: hlc(T + 1600), u: hlc(T + 2400), z: hlc(T + 2350), by: U } as Rec,
+    b2: { id: B, f: { name: ['Ben', hlc(T + 1100)], phone: ['555-0199', hlc(T + 3000)] }, c: hlc(T + 1100), u: hlc(T + 3000), by: AUTHOR_B } as Rec,
+    d2: { id: D, f: { name: ['Dov', hlc(T + 2200)], phone: ['555-0101', hlc(T + 2200)], email: [null, hlc(T + 3100)] }, c: hlc(T + 2200), u: hlc(T + 3100), by: AUTHOR_B } as Rec,
+  };
+})();
+
 const write = (name: string, v: unknown) => writeFileSync(join(here, name), JSON.stringify(v, null, 2) + '\n');
 const text = (s: string) => ({ text: s, hex: hex(utf8(s)) });
 
@@ -240,10 +301,106 @@ async function main() {
     const sealed = concat(new Uint8Array([1]), await sealBox(recordKey, new Uint8Array(iv), plain, utf8(aad)));
     recordVectors.push({ ...r, group: GROUP, epoch: EPOCH, json, plaintextHex: hex(plain), aad: text(aad), sealedHex: hex(sealed), sealedBase64: b64(sealed) });
   }
+  // v2 (written): {"t": collection, "p": the record as a one-row page body, layout 2 (§14.6)}.
+  const v2Records = [
+    { name: 'v2: live record, a cleared field, a field stamp older than u', collection: 'contact', record: PAGE_RECORDS.a2, ivHex: hex(seq(12, 0x51)) },
+    { name: 'v2: tombstone', collection: 'visit', record: PAGE_RECORDS.e, ivHex: hex(seq(12, 0x61)) },
+    { name: 'v2: re-created after a delete (z), with a property a later version adds', collection: 'contact', record: { ...PAGE_RECORDS.f, x: { since: 3 } }, ivHex: hex(seq(12, 0x71)) },
+  ];
+  const recordV2Vectors = [];
+  for (const r of v2Records) {
+    const json = `{"t":${JSON.stringify(r.collection)},"p":${layout2([r.record])}}`;
+    const plain = pad(utf8(json), 256);
+    const aad = `fv2/record|${GROUP}|${r.record.id}|${EPOCH}`;
+    const sealed = concat(new Uint8Array([2]), await sealBox(recordKey, new Uint8Array(Buffer.from(r.ivHex, 'hex')), plain, utf8(aad)));
+    recordV2Vectors.push({ name: r.name, recordId: r.record.id, collection: r.collection, record: r.record, group: GROUP, epoch: EPOCH, ivHex: r.ivHex, json, plaintextHex: hex(plain), aad: text(aad), sealedHex: hex(sealed), sealedBase64: b64(sealed) });
+  }
   write('record.json', {
-    description: 'Records as they travel to the server, sealed under the record key of group-keys.json (docs/formats.md §7).',
+    description: 'Records as they travel to the server, sealed under the record key of group-keys.json (docs/formats.md §7). "vectors" are format v1 (still read, no longer written); "v2" is the format written now.',
     recordKeyHex: hex(recordKey),
     vectors: recordVectors,
+    v2: recordV2Vectors,
+  });
+
+  // ---- §14 the local page store ----
+  const COLLECTION = 'contact';
+  const R = PAGE_RECORDS;
+  const sealItem = async (which: string, collection: string, generation: number, json: string, iv: Uint8Array<ArrayBuffer>) => {
+    const header = new Uint8Array(9);
+    const dv = new DataView(header.buffer);
+    dv.setUint8(0, 3);
+    dv.setUint32(1, EPOCH);
+    dv.setUint32(5, generation);
+    const aad = `fv3/${which}|${GROUP}|${collection}|${generation}|${EPOCH}`;
+    const plain = pad(utf8(json), 4096);
+    return { aad: text(aad), headerHex: hex(header), ivHex: hex(iv), plaintextBytes: plain.length, sealedHex: hex(concat(header, await sealBox(pageKey, iv, plain, utf8(aad)))) };
+  };
+  // A collection as a log: pages 2, 5 and 6 (the tail); a snapshot of the directory as of seq 6; the manifest of generation 9.
+  const logPages = [
+    { seq: 2, gen: 3, records: [R.a1, R.b1, R.c], cur: 1, iv: seq(12, 0xc1) },
+    { seq: 5, gen: 7, records: [R.a2, R.d1, R.e, R.f], cur: 3, iv: seq(12, 0xd1) },
+    { seq: 6, gen: 9, records: [R.b2, R.d2], cur: 2, iv: seq(12, 0xe1) },
+  ];
+  const pagesOut = [];
+  for (const pg of logPages) {
+    const json = layout2(pg.records);
+    pagesOut.push({ seq: pg.seq, generation: pg.gen, n: pg.records.length, cur: pg.cur, records: pg.records, json, ...(await sealItem(`page|${pg.seq}`, COLLECTION, pg.gen, json, pg.iv)) });
+  }
+  // Directory as of the snapshot (upto = 6, the tail's seq then): B was already on page 6, D still on page 5.
+  const snapshotDir: [string, number][] = [[R.a2.id, 5], [R.b2.id, 6], [R.c.id, 2], [R.d1.id, 5], [R.e.id, 5], [R.f.id, 5]];
+  const bySeq = new Map<number, string[]>();
+  for (const [id, s] of snapshotDir) bySeq.set(s, [...(bySeq.get(s) ?? []), id]);
+  const dirJson = JSON.stringify([...bySeq].sort((x, y) => x[0] - y[0]));
+  const snap = { gen: 1, pages: 1, upto: 6 };
+  const directoryOut = [{ index: 0, generation: snap.gen, json: dirJson, ...(await sealItem('dir|0', COLLECTION, snap.gen, dirJson, seq(12, 0xf1))) }];
+  // Page list entries: [seq, gen, n, cur], or just n for the page right after the previous entry's, same gen, all current.
+  const manifestFor = (m: { next: number; count: number; pages: number[][]; snap: number[] | null; damaged?: string[] }) =>
+    JSON.stringify({
+      v: 3,
+      next: m.next,
+      count: m.count,
+      pages: m.pages.map(([s, g, n, cur], i) => {
+        const prev = m.pages[i - 1];
+        return prev && s === prev[0]! + 1 && g === prev[1] && cur === n ? n : [s, g, n, cur];
+      }),
+      snap: m.snap,
+      ...(m.damaged ? { damaged: m.damaged } : {}),
+    });
+  const manifests = [
+    {
+      name: 'log with a directory snapshot',
+      collection: COLLECTION,
+      generation: 9,
+      manifest: { v: 3, next: 7, count: 5, pages: logPages.map((p) => ({ seq: p.seq, gen: p.gen, n: p.records.length, cur: p.cur })), snap },
+      json: manifestFor({ next: 7, count: 5, pages: logPages.map((p) => [p.seq, p.gen, p.records.length, p.cur]), snap: [snap.gen, snap.pages, snap.upto] }),
+      iv: seq(12, 0xb1),
+    },
+    {
+      name: 'migrated from v2 (pages 1 and 2 delta-coded) with a damaged old page, no snapshot yet',
+      collection: 'visit',
+      generation: 4,
+      manifest: { v: 3, next: 3, count: 5, pages: [{ seq: 0, gen: 4, n: 2, cur: 2 }, { seq: 1, gen: 4, n: 3, cur: 3 }, { seq: 2, gen: 4, n: 1, cur: 1 }], snap: null, damaged: ['page visit/1'] },
+      json: manifestFor({ next: 3, count: 5, pages: [[0, 4, 2, 2], [1, 4, 3, 3], [2, 4, 1, 1]], snap: null, damaged: ['page visit/1'] }),
+      iv: seq(12, 0xb9),
+    },
+  ];
+  const manifestsOut = [];
+  for (const m of manifests) manifestsOut.push({ name: m.name, collection: m.collection, generation: m.generation, manifest: m.manifest, json: m.json, ...(await sealItem('manifest', m.collection, m.generation, m.json, m.iv)) });
+  // What a reader rebuilds: snapshot, then pages with seq >= upto replayed in seq order (later wins).
+  const dir = new Map(snapshotDir);
+  for (const pg of logPages) if (pg.seq >= snap.upto) for (const r of pg.records) dir.set(r.id, pg.seq);
+  const current = [...dir].map(([id, s]) => logPages.find((p) => p.seq === s)!.records.find((r) => r.id === id)!);
+  write('page-store.json', {
+    description: 'One collection of the log-structured page store, sealed under the page key of group-keys.json (docs/formats.md §14): three log pages (6 is the open tail), a one-page directory snapshot as of seq 6, the manifest; plus a migrated manifest with a damaged list. "directory" and "current" are what a reader rebuilds.',
+    pageKeyHex: hex(pageKey),
+    partition: GROUP,
+    epoch: EPOCH,
+    collection: COLLECTION,
+    pages: pagesOut,
+    directoryPages: directoryOut,
+    manifests: manifestsOut,
+    directory: Object.fromEntries(dir),
+    current,
   });
 
   // ---- §8 attachment chunks ----
