@@ -6,7 +6,7 @@
 
 /** One stored log page. */
 export interface PageInfo {
-  /** Position in the log; never reused (a rewritten tail gets a new one). */
+  /** Position in the log, in write order; never reused. Only the last page (the open tail) is ever rewritten, in place. */
   seq: number;
   /** Manifest generation of the commit that wrote the page; bound in its AAD. */
   gen: number;

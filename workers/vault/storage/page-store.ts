@@ -490,8 +490,7 @@ export class PageStore {
         batch.map((info) =>
           this.pageFromRows(collection, st, info, rows).catch((e: unknown) => {
             if (!(e instanceof VaultError && e.code === 'Tampered')) throw e;
-            st.damaged.push(e.detail ?? describeSlot(this.slot(collection, 'page', info.seq)));
-            return null;
+            return null; // named in st.damaged
           }),
         ),
       );
@@ -513,7 +512,7 @@ export class PageStore {
     if (hit) return hit;
     const row = await this.db.pages.get([this.partition, collection, seq]);
     if (!row) throw new Stale(`${describeSlot(this.slot(collection, 'page', seq))} is missing`);
-    return this.decode(collection, info, row.data as Uint8Array<ArrayBuffer>, false);
+    return this.decode(collection, info, row.data as Uint8Array<ArrayBuffer>, false).catch((e: unknown) => noteDamage(st, e));
   }
 
   private async pageFromRows(collection: string, st: State, info: PageInfo, rows: Map<number, PageRow> | null): Promise<CachedPage> {
@@ -521,14 +520,16 @@ export class PageStore {
     if (hit) return hit;
     const row = rows?.get(info.seq);
     if (!row) return this.page(collection, st, info.seq);
-    return this.decode(collection, info, row.data as Uint8Array<ArrayBuffer>, true);
+    return this.decode(collection, info, row.data as Uint8Array<ArrayBuffer>, true).catch((e: unknown) => noteDamage(st, e));
   }
 
   /** Decrypts and caches a page; `scanning` only offers it to the cache (see PageCache.offer). */
   private async decode(collection: string, info: PageInfo, data: Uint8Array<ArrayBuffer>, scanning: boolean): Promise<CachedPage> {
     const slot = this.slot(collection, 'page', info.seq);
     const { header, value } = await openJson<unknown>(this.keyFor, slot, data);
-    // A page is written once, by the commit whose generation it carries: another one is an old copy put back.
+    // Older formats are read only by the migration (legacy-v2.ts), never as part of a log.
+    if (header.version !== FORMAT_VERSION) throw new VaultError('Tampered', `${describeSlot(slot)} format v${header.version} in a v${FORMAT_VERSION} log`);
+    // A page carries the generation of the commit that last wrote it (only the tail is ever rewritten): another one is an old copy put back.
     if (header.generation !== info.gen) throw new Stale(`${describeSlot(slot)} generation ${header.generation}, expected ${info.gen}`);
     let body: PageBody;
     try {
@@ -602,6 +603,9 @@ export class PageStore {
   /** One bounded step: a directory snapshot if due, else one compaction step. True if more work remains. */
   private async upkeepStep(collection: string): Promise<boolean> {
     const st = await this.state(collection, true);
+    // A damaged collection is left as it is until a full sync rebuilds it: a snapshot or a
+    // compaction would make what the damage hides look whole, and drop the pages that show it.
+    if (st.damaged.length) return false;
     if (this.snapshotDue(st)) {
       await this.writeSnapshot(collection, st);
       return true;
@@ -673,6 +677,12 @@ export class PageStore {
     plan.drop = legacy.pages.filter((n) => !plan.pages.some((x) => x.seq === n));
     await this.commit(collection, st, plan, {});
   }
+}
+
+/** Remembers a damaged page in the collection's state (upkeep stops, scans name it), and rethrows. */
+function noteDamage(st: State, e: unknown): never {
+  if (e instanceof VaultError && e.code === 'Tampered' && e.detail && !st.damaged.includes(e.detail)) st.damaged.push(e.detail);
+  throw e;
 }
 
 const compactable = (x: PageInfo): boolean => x.cur < x.n * COMPACT_BELOW;
