@@ -6,7 +6,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { SQLITE_FILE } from '../../server/db/database';
 import { openEnvelope } from '../../workers/vault/crypto/envelope';
 import { deriveGroupKeys } from '../../workers/vault/crypto/group-keys';
-import { openRecord } from '../../workers/vault/record-format';
+import { openRecord } from '../../workers/vault/sync/record-format';
 import { addContact, enroll, syncUntilSent } from './support/app';
 import { buildApp } from './support/build';
 import { testServer, type TestServer } from './support/server';

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { freshDb } from './helpers/vault-fixtures';
-import { accountKey, changePassword, createAccount, failedAttempts, openGroups, unlockAccount } from '../../workers/vault/account';
+import { accountKey, changePassword, createAccount, failedAttempts, openGroups, unlockAccount } from '../../workers/vault/keys/account';
 import { KDF_DEFAULT_ITERATIONS } from '../../workers/vault/crypto/password-kdf';
 import { fromBase64 } from '../../src/lib/bytes';
 

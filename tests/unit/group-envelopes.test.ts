@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountKey, createAccount, openGroups, type UnlockedAccount } from '../../workers/vault/account';
+import { accountKey, createAccount, openGroups, type UnlockedAccount } from '../../workers/vault/keys/account';
 import { openVaultDb, type EnvelopeRow, type VaultDb } from '../../workers/common/db';
 import { openEnvelopeBytes, sealEnvelope } from '../../workers/vault/crypto/envelope';
 import { readHeader } from '../../workers/vault/storage/sealed-item';

@@ -8,7 +8,7 @@ vi.mock('../../workers/vault/crypto/password-kdf', async (importOriginal) => ({
 }));
 
 const { freshDb } = await import('./helpers/vault-fixtures');
-const { accountKey, createAccount, unlockAccount } = await import('../../workers/vault/account');
+const { accountKey, createAccount, unlockAccount } = await import('../../workers/vault/keys/account');
 
 describe('KDF upgrade', () => {
   it('re-wraps the account under the raised default at the next login', async () => {

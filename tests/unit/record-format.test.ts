@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEdit } from '../../src/domain/record-ops';
 import { brand, type RecordKey } from '../../workers/vault/crypto/keys';
-import { openRecord, sealRecord } from '../../workers/vault/record-format';
+import { openRecord, sealRecord } from '../../workers/vault/sync/record-format';
 
 const G = '11111111-1111-4111-8111-111111111111';
 const ID = '22222222-2222-4222-8222-222222222222';

@@ -1,9 +1,9 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { freshDb } from './helpers/vault-fixtures';
-import { accountKey, changePassword, createAccount, failedAttempts, openGroups, openPendingCredentials, unlockAccount } from '../../workers/vault/account';
+import { accountKey, changePassword, createAccount, failedAttempts, openGroups, openPendingCredentials, unlockAccount } from '../../workers/vault/keys/account';
 import { deriveAuthKey, deriveMasterSecret } from '../../workers/vault/crypto/password-kdf';
-import { parseCode, resetWithCode, slotFor } from '../../workers/vault/unlock-codes';
+import { parseCode, resetWithCode, slotFor } from '../../workers/vault/keys/unlock-codes';
 import type { VaultDb } from '../../workers/common/db';
 
 const PW = 'correct horse battery';

@@ -1,10 +1,10 @@
-import type { HlcClock } from '../../src/domain/hlc';
-import { mergeRecords } from '../../src/domain/merge';
-import type { StoredRecord } from '../../src/domain/record';
-import { isVaultError } from '../../src/lib/errors';
-import type { InboxChange, InboxRow, VaultDb } from '../common/db';
+import type { HlcClock } from '../../../src/domain/hlc';
+import { mergeRecords } from '../../../src/domain/merge';
+import type { StoredRecord } from '../../../src/domain/record';
+import { isVaultError } from '../../../src/lib/errors';
+import type { InboxChange, InboxRow, VaultDb } from '../../common/db';
 import type { RecordKeys } from './outbox';
-import type { PageStore } from './storage/page-store';
+import type { PageStore } from '../storage/page-store';
 import { openRecord } from './record-format';
 
 /** Changes applied per pass: one bulk write per collection each. */

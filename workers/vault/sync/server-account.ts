@@ -1,14 +1,14 @@
-import { VaultError, isVaultError } from '../../src/lib/errors';
-import { constantTimeEqual, fromBase64, toBase64 } from '../../src/lib/bytes';
-import { EnrollBeginResponse, PreloginResponse, SessionResponse, type EnvelopeWire, type KeyBundle } from '../../src/protocol/auth';
-import { ApiClient } from '../common/api-client';
-import type { AccountRow, EnvelopeRow, VaultDb } from '../common/db';
-import { describeDevice, deviceKey } from '../common/device-key';
-import { CodeLoginResponse } from '../../src/protocol/unlock-codes';
-import { accountKey, buildAccount, checkCredentials, storeAccount, unwrapAccount, type UnlockedAccount } from './account';
-import { Envelope } from './crypto/envelope';
-import { openSlot, parseCode, rekeyWithCode } from './unlock-codes';
-import { KDF_DEFAULT_ITERATIONS, KdfParams, deriveAuthKey, deriveKek, deriveMasterSecret, deriveVerifier } from './crypto/password-kdf';
+import { VaultError, isVaultError } from '../../../src/lib/errors';
+import { constantTimeEqual, fromBase64, toBase64 } from '../../../src/lib/bytes';
+import { EnrollBeginResponse, PreloginResponse, SessionResponse, type EnvelopeWire, type KeyBundle } from '../../../src/protocol/auth';
+import { ApiClient } from '../../common/api-client';
+import type { AccountRow, EnvelopeRow, VaultDb } from '../../common/db';
+import { describeDevice, deviceKey } from '../../common/device-key';
+import { CodeLoginResponse } from '../../../src/protocol/unlock-codes';
+import { accountKey, buildAccount, checkCredentials, storeAccount, unwrapAccount, type UnlockedAccount } from '../keys/account';
+import { Envelope } from '../crypto/envelope';
+import { openSlot, parseCode, rekeyWithCode } from '../keys/unlock-codes';
+import { KDF_DEFAULT_ITERATIONS, KdfParams, deriveAuthKey, deriveKek, deriveMasterSecret, deriveVerifier } from '../crypto/password-kdf';
 
 /**
  * Accounts that live on the sync server too (DESIGN §7): enrollment with a

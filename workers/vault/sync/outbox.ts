@@ -1,7 +1,7 @@
-import type { StoredRecord } from '../../src/domain/record';
-import type { OutboxRow } from '../common/db';
-import type { RecordKey } from './crypto/keys';
-import { packChanges } from '../common/outbox-row';
+import type { StoredRecord } from '../../../src/domain/record';
+import type { OutboxRow } from '../../common/db';
+import type { RecordKey } from '../crypto/keys';
+import { packChanges } from '../../common/outbox-row';
 import { sealRecords } from './record-format';
 
 /** Record keys of one group, by epoch; new changes use `current`. */

@@ -1,4 +1,4 @@
-import type { VaultDb } from '../common/db';
+import type { VaultDb } from '../../common/db';
 import { deletePages } from './forget-group';
 
 /**

@@ -1,5 +1,5 @@
 import Dexie from 'dexie';
-import type { VaultDb } from '../common/db';
+import type { VaultDb } from '../../common/db';
 
 /**
  * Removes one group's data from this device: pages, manifests, outbox,

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { StoredRecord } from '../../src/domain/record';
-import { VaultError } from '../../src/lib/errors';
-import { fromUtf8, utf8 } from '../../src/lib/bytes';
-import { open, sealMany } from './crypto/aead';
-import type { RecordKey } from './crypto/keys';
-import { decodeRecords, encodeRecords } from './storage/record-codec';
+import type { StoredRecord } from '../../../src/domain/record';
+import { VaultError } from '../../../src/lib/errors';
+import { fromUtf8, utf8 } from '../../../src/lib/bytes';
+import { open, sealMany } from '../crypto/aead';
+import type { RecordKey } from '../crypto/keys';
+import { decodeRecords, encodeRecords } from '../storage/record-codec';
 
 /**
  * A record as it travels to the server (DESIGN §6):

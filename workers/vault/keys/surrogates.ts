@@ -1,15 +1,15 @@
-import { VaultError, isVaultError } from '../../src/lib/errors';
-import { fromBase64, randomBytes } from '../../src/lib/bytes';
-import { AccountGroupsResponse, DirectoryEntry } from '../../src/protocol/groups';
-import { ApiClient } from '../common/api-client';
-import { deviceKey } from '../common/device-key';
+import { VaultError, isVaultError } from '../../../src/lib/errors';
+import { fromBase64, randomBytes } from '../../../src/lib/bytes';
+import { AccountGroupsResponse, DirectoryEntry } from '../../../src/protocol/groups';
+import { ApiClient } from '../../common/api-client';
+import { deviceKey } from '../../common/device-key';
 import type { UnlockedAccount } from './account';
-import type { DirectoryUser } from './api';
-import { sealEnvelope, type Recipient } from './crypto/envelope';
-import { displayFingerprint, keyId } from './crypto/fingerprint';
+import type { DirectoryUser } from '../api';
+import { sealEnvelope, type Recipient } from '../crypto/envelope';
+import { displayFingerprint, keyId } from '../crypto/fingerprint';
 import { ecdhRecipient, toWire, wrapGroupKeys } from './group-key-wrap';
 import { pinnedRecovery } from './recovery-key';
-import type { ServerContext } from './server-account';
+import type { ServerContext } from '../sync/server-account';
 
 /**
  * Surrogates (DESIGN §2, §3): the owner of a personal group lets another

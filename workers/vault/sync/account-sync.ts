@@ -1,18 +1,18 @@
-import { isVaultError } from '../../src/lib/errors';
-import { constantTimeEqual, fromBase64, toBase64, utf8 } from '../../src/lib/bytes';
+import { isVaultError } from '../../../src/lib/errors';
+import { constantTimeEqual, fromBase64, toBase64, utf8 } from '../../../src/lib/bytes';
 import Dexie from 'dexie';
-import { AccountGroupsResponse } from '../../src/protocol/groups';
-import { UnlockCodesResponse, credentialsSignedText } from '../../src/protocol/unlock-codes';
-import { ApiClient, serverNow } from '../common/api-client';
-import type { AccountRow, CodeSlot, EnvelopeRow } from '../common/db';
-import { deviceKey } from '../common/device-key';
-import { accountKey, openPendingCredentials, signerKey, type UnlockedAccount } from './account';
-import { openEnvelope } from './crypto/envelope';
-import { keyId } from './crypto/fingerprint';
+import { AccountGroupsResponse } from '../../../src/protocol/groups';
+import { UnlockCodesResponse, credentialsSignedText } from '../../../src/protocol/unlock-codes';
+import { ApiClient, serverNow } from '../../common/api-client';
+import type { AccountRow, CodeSlot, EnvelopeRow } from '../../common/db';
+import { deviceKey } from '../../common/device-key';
+import { accountKey, openPendingCredentials, signerKey, type UnlockedAccount } from '../keys/account';
+import { openEnvelope } from '../crypto/envelope';
+import { keyId } from '../crypto/fingerprint';
 import { forgetGroup } from './forget-group';
-import { wrapForRecovery } from './recovery-key';
+import { wrapForRecovery } from '../keys/recovery-key';
 import { toBundle, type ServerContext } from './server-account';
-import { slotFor } from './unlock-codes';
+import { slotFor } from '../keys/unlock-codes';
 
 /**
  * What an unlocked account keeps in step with the server, beyond records

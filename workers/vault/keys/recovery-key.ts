@@ -1,11 +1,11 @@
-import { fromBase64 } from '../../src/lib/bytes';
-import type { AccountGroupsResponse } from '../../src/protocol/groups';
-import type { ApiClient } from '../common/api-client';
+import { fromBase64 } from '../../../src/lib/bytes';
+import type { AccountGroupsResponse } from '../../../src/protocol/groups';
+import type { ApiClient } from '../../common/api-client';
 import type { UnlockedAccount } from './account';
-import type { Recipient } from './crypto/envelope';
-import { keyId } from './crypto/fingerprint';
+import type { Recipient } from '../crypto/envelope';
+import { keyId } from '../crypto/fingerprint';
 import { ecdhRecipient, wrapGroupKeys } from './group-key-wrap';
-import type { ServerContext } from './server-account';
+import type { ServerContext } from '../sync/server-account';
 
 /**
  * The organisation's optional recovery key (DESIGN §3, README): an extra

@@ -1,7 +1,7 @@
-import type { EnvelopeWire } from '../../src/protocol/auth';
+import type { EnvelopeWire } from '../../../src/protocol/auth';
 import { signerKey, type UnlockedAccount } from './account';
-import { openEnvelopeBytes, sealEnvelope, type Recipient } from './crypto/envelope';
-import type { ServerContext } from './server-account';
+import { openEnvelopeBytes, sealEnvelope, type Recipient } from '../crypto/envelope';
+import type { ServerContext } from '../sync/server-account';
 
 /**
  * Wrapping a group's key for one more recipient (a surrogate, the

@@ -1,4 +1,4 @@
-import type { ChangeEvent } from './api';
+import type { ChangeEvent } from '../api';
 
 /**
  * Tells the vault workers of other tabs which records changed, so they drop

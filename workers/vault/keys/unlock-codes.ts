@@ -1,12 +1,12 @@
-import { VaultError } from '../../src/lib/errors';
-import { randomBytes, utf8 } from '../../src/lib/bytes';
-import { UnlockCode } from '../../src/protocol/unlock-codes';
-import type { AccountRow, CodeSlot, VaultDb } from '../common/db';
+import { VaultError } from '../../../src/lib/errors';
+import { randomBytes, utf8 } from '../../../src/lib/bytes';
+import { UnlockCode } from '../../../src/protocol/unlock-codes';
+import type { AccountRow, CodeSlot, VaultDb } from '../../common/db';
 import { accountKey, checkCredentials, keyAad, newPasswordKeys, pendingCredentials, unwrapAccount, type UnlockedAccount } from './account';
-import { hkdfAesKey, importHkdfBase } from './crypto/hkdf';
-import type { Kek } from './crypto/keys';
-import { open } from './crypto/aead';
-import { rewrapPrivateKey } from './crypto/private-key-wrap';
+import { hkdfAesKey, importHkdfBase } from '../crypto/hkdf';
+import type { Kek } from '../crypto/keys';
+import { open } from '../crypto/aead';
+import { rewrapPrivateKey } from '../crypto/private-key-wrap';
 
 /**
  * Unlock codes on the device (DESIGN §8). Each code the server hands over

@@ -1,12 +1,12 @@
-import { MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH } from '../../src/domain/account-rules';
-import { VaultError } from '../../src/lib/errors';
-import { constantTimeEqual, fromUtf8, randomBytes, toBase64, toHex, utf8 } from '../../src/lib/bytes';
-import { CredentialsProof } from '../../src/protocol/unlock-codes';
-import type { AccountRow, EnvelopeRow, PendingCredentials, VaultDb } from '../common/db';
-import { openEnvelope, sealEnvelope } from './crypto/envelope';
-import { keyId } from './crypto/fingerprint';
-import { deriveGroupKeys, type GroupKeys } from './crypto/group-keys';
-import type { Kek } from './crypto/keys';
+import { MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH } from '../../../src/domain/account-rules';
+import { VaultError } from '../../../src/lib/errors';
+import { constantTimeEqual, fromUtf8, randomBytes, toBase64, toHex, utf8 } from '../../../src/lib/bytes';
+import { CredentialsProof } from '../../../src/protocol/unlock-codes';
+import type { AccountRow, EnvelopeRow, PendingCredentials, VaultDb } from '../../common/db';
+import { openEnvelope, sealEnvelope } from '../crypto/envelope';
+import { keyId } from '../crypto/fingerprint';
+import { deriveGroupKeys, type GroupKeys } from '../crypto/group-keys';
+import type { Kek } from '../crypto/keys';
 import {
   KDF_DEFAULT_ITERATIONS,
   KdfParams,
@@ -15,9 +15,9 @@ import {
   deriveMasterSecret,
   deriveVerifier,
   newKdfParams,
-} from './crypto/password-kdf';
-import { open, seal } from './crypto/aead';
-import { rewrapPrivateKey, unwrapPrivateKey, wrapPrivateKey } from './crypto/private-key-wrap';
+} from '../crypto/password-kdf';
+import { open, seal } from '../crypto/aead';
+import { rewrapPrivateKey, unwrapPrivateKey, wrapPrivateKey } from '../crypto/private-key-wrap';
 
 /**
  * Local accounts (DESIGN §2, §8): password → KEK → account key pairs →
