@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openVaultDb, type VaultDb } from '../../workers/common/db';
-import { BlobStore, CHUNK_BYTES } from '../../workers/vault/blob-store';
+import { BlobStore, CHUNK_BYTES, TX_CHUNKS } from '../../workers/vault/blob-store';
 import { brand } from '../../workers/vault/crypto/keys';
 
 let dbCounter = 0;
@@ -46,6 +46,9 @@ function quotaOnChunkPut(n: number): () => number {
   return () => seen;
 }
 
+/** Chunks of a file that takes two chunk transactions and the final one. */
+const BIG_CHUNKS = TX_CHUNKS * 2 + 5;
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -66,18 +69,19 @@ describe('blob store (IV-prefixed encrypted chunks)', () => {
 
   it('round-trips a file written in several chunk transactions, with its upload entry', async () => {
     const { db, store } = await blobStore();
-    // 37 chunks: more than two write groups, and more than the read-ahead window.
-    const bytes = photoBytes(CHUNK_BYTES * 36 + 777);
+    // Two chunk transactions and the final one; far more than the read-ahead window.
+    const n = BIG_CHUNKS;
+    const bytes = photoBytes(CHUNK_BYTES * (n - 1) + 777);
     const meta = await store.put(new Blob([bytes]), 'big.bin');
-    expect(meta.chunks).toBe(37);
-    expect(await stored(db)).toEqual({ chunks: 37, blobs: 1, uploads: 1 });
-    expect(await db.blobUploads.get(meta.id)).toEqual({ id: meta.id, group: 'p1', epoch: 1, chunks: 37 });
-    expect((await db.blobs.get(meta.id))!.bytes).toBe(bytes.length + 37 * 28);
+    expect(meta.chunks).toBe(n);
+    expect(await stored(db)).toEqual({ chunks: n, blobs: 1, uploads: 1 });
+    expect(await db.blobUploads.get(meta.id)).toEqual({ id: meta.id, group: 'p1', epoch: 1, chunks: n });
+    expect((await db.blobs.get(meta.id))!.bytes).toBe(bytes.length + n * 28);
     expectSame(await readAll(store.read(meta)), bytes);
     // Exactly a chunk's multiple: the last chunk is full.
-    const even = photoBytes(CHUNK_BYTES * 17);
+    const even = photoBytes(CHUNK_BYTES * TX_CHUNKS);
     const m2 = await store.put(new Blob([even]), 'even.bin');
-    expect(m2.chunks).toBe(17);
+    expect(m2.chunks).toBe(TX_CHUNKS);
     expectSame(await readAll(store.read(m2)), even);
   });
 
@@ -104,18 +108,18 @@ describe('blob store (IV-prefixed encrypted chunks)', () => {
     );
     await db.chunks.bulkPut(rows);
     await db.blobs.put({ id, partition: 'p1', chunks: 4, epoch: 1, bytes: 0 });
-    expect(await readAll(store.read({ id, name: 'old.bin', type: 'x', size: bytes.length, chunks: 4 }))).toEqual(bytes);
+    expectSame(await readAll(store.read({ id, name: 'old.bin', type: 'x', size: bytes.length, chunks: 4 })), bytes);
   });
 
   it.each([
-    ['in the first write group', 3],
-    ['after earlier groups committed', 20],
-    ['in the last transaction', 37],
+    ['in the first chunk transaction', 3],
+    ['after a chunk transaction committed', TX_CHUNKS + 3],
+    ['in the last transaction', BIG_CHUNKS],
   ])('a full disk %s leaves nothing behind and reports QuotaExceeded', async (_, n) => {
     const { db, store } = await blobStore();
     const before = await store.put(new Blob([photoBytes(CHUNK_BYTES + 1)]), 'kept.bin');
     const tried = quotaOnChunkPut(n);
-    await expect(store.put(new Blob([photoBytes(CHUNK_BYTES * 36 + 1)]), 'big.bin')).rejects.toMatchObject({ code: 'QuotaExceeded' });
+    await expect(store.put(new Blob([photoBytes(CHUNK_BYTES * (BIG_CHUNKS - 1) + 1)]), 'big.bin')).rejects.toMatchObject({ code: 'QuotaExceeded' });
     expect(tried()).toBeGreaterThanOrEqual(n);
     vi.restoreAllMocks();
     // Only the earlier attachment is left, whole.
@@ -138,7 +142,7 @@ describe('blob store (IV-prefixed encrypted chunks)', () => {
       if (++calls === 2) return Promise.reject(wrap(new DOMException('disk full', 'QuotaExceededError')));
       return real(...args);
     }) as typeof real);
-    await expect(store.put(new Blob([photoBytes(CHUNK_BYTES * 60)]), 'big.bin')).rejects.toMatchObject({ code: 'QuotaExceeded' });
+    await expect(store.put(new Blob([photoBytes(CHUNK_BYTES * TX_CHUNKS * 4)]), 'big.bin')).rejects.toMatchObject({ code: 'QuotaExceeded' });
     // It stopped instead of sealing and writing the rest.
     expect(calls).toBeLessThanOrEqual(3);
     expect(await stored(db)).toEqual({ chunks: 0, blobs: 0, uploads: 0 });
@@ -153,11 +157,12 @@ describe('blob store (IV-prefixed encrypted chunks)', () => {
 
   it('a file that cannot be read leaves no chunks and rethrows', async () => {
     const { db, store } = await blobStore();
-    const file = new Blob([photoBytes(CHUNK_BYTES * 40)]);
+    const file = new Blob([photoBytes(CHUNK_BYTES * BIG_CHUNKS)]);
     let reads = 0;
     vi.spyOn(file, 'slice').mockImplementation((start, end) => {
       const part = Blob.prototype.slice.call(file, start, end);
-      if (++reads === 3) vi.spyOn(part, 'arrayBuffer').mockRejectedValue(new DOMException('gone', 'NotReadableError'));
+      // A read after the first chunk transaction was sent.
+      if (++reads === TX_CHUNKS / 16 + 2) vi.spyOn(part, 'arrayBuffer').mockRejectedValue(new DOMException('gone', 'NotReadableError'));
       return part;
     });
     await expect(store.put(file, 'a.bin')).rejects.toMatchObject({ name: 'NotReadableError' });
@@ -249,7 +254,7 @@ describe('blob store (IV-prefixed encrypted chunks)', () => {
 
   it('the sweep leaves the chunks of a put still under way', async () => {
     const { db, store } = await blobStore();
-    const bytes = photoBytes(CHUNK_BYTES * 60);
+    const bytes = photoBytes(CHUNK_BYTES * BIG_CHUNKS);
     const put = store.put(new Blob([bytes]), 'slow.bin');
     // Wait until its first chunk transaction has committed, before its blobs row exists.
     await vi.waitFor(async () => expect(await db.chunks.count()).toBeGreaterThan(0), { interval: 1, timeout: 10_000 });
