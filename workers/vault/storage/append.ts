@@ -1,6 +1,6 @@
 import type { StoredRecord } from '../../../src/domain/record';
 import type { Directory } from './directory';
-import type { Manifest } from './manifest';
+import { findPage, type Manifest } from './manifest';
 import { PageBuilder } from './record-codec';
 
 /** What one commit of the log does to a collection, planned before any transaction. */
@@ -78,14 +78,26 @@ export function planAppend(input: AppendInput): AppendPlan {
   }
 
   const builders = [...full, b];
+  // Only the pages that lost records, the retired ones and the tail change: patch those
+  // (a single put must not rebuild the list of a 100,000-record collection).
+  const pages = m.pages.slice();
+  if (tail) pages.pop(); // the tail is the last page; listed again below, as rewritten
   const drop: number[] = [];
-  const pages = [];
-  for (const p of m.pages) {
-    if (p.seq === tailSeq) continue; // listed again below, as rewritten
-    const cur = p.cur - (lost.get(p.seq) ?? 0);
-    if (retired.has(p.seq) || cur <= 0) drop.push(p.seq); // nothing current left: reclaimed at once, no rewrite needed
-    else pages.push(cur === p.cur ? p : { ...p, cur });
+  const gone = new Set<number>();
+  for (const seq of retired) {
+    drop.push(seq);
+    gone.add(seq);
   }
+  for (const [seq, n] of lost) {
+    const i = findPage(pages, seq);
+    const cur = pages[i]!.cur - n;
+    if (cur > 0) pages[i] = { ...pages[i]!, cur };
+    else if (!gone.has(seq)) {
+      drop.push(seq); // nothing current left: reclaimed at once, no rewrite needed
+      gone.add(seq);
+    }
+  }
+  const kept = gone.size ? pages.filter((p) => !gone.has(p.seq)) : pages;
   let seq = m.next;
   const out: AppendPlan['pages'] = [];
   builders.forEach((builder, i) => {
@@ -93,6 +105,6 @@ export function planAppend(input: AppendInput): AppendPlan {
     if (builder.count > 0) out.push({ seq: at, builder });
     else if (at === tailSeq) drop.push(at); // every record of the old tail was written again further on
   });
-  for (const { seq: s, builder } of out) pages.push({ seq: s, gen, n: builder.count, cur: builder.count });
-  return { pages: out, drop, manifest: { ...m, next: seq, count, pages } };
+  for (const { seq: s, builder } of out) kept.push({ seq: s, gen, n: builder.count, cur: builder.count });
+  return { pages: out, drop, manifest: { ...m, next: seq, count, pages: kept } };
 }
