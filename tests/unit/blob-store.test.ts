@@ -255,12 +255,27 @@ describe('blob store (IV-prefixed encrypted chunks)', () => {
   it('the sweep leaves the chunks of a put still under way', async () => {
     const { db, store } = await blobStore();
     const bytes = photoBytes(CHUNK_BYTES * BIG_CHUNKS);
-    const put = store.put(new Blob([bytes]), 'slow.bin');
-    // Wait until its first chunk transaction has committed, before its blobs row exists.
-    await vi.waitFor(async () => expect(await db.chunks.count()).toBeGreaterThan(0), { interval: 1, timeout: 10_000 });
+    const file = new Blob([bytes]);
+    // Hold the put after its first chunk transaction was sent: a file read after it waits for `go`.
+    let go!: () => void;
+    const gate = new Promise<void>((r) => (go = r));
+    let reads = 0;
+    vi.spyOn(file, 'slice').mockImplementation((start, end) => {
+      const part = Blob.prototype.slice.call(file, start, end);
+      if (++reads === TX_CHUNKS / 16 + 2) {
+        const real = part.arrayBuffer.bind(part);
+        vi.spyOn(part, 'arrayBuffer').mockImplementation(async () => (await gate, real()));
+      }
+      return part;
+    });
+    const put = store.put(file, 'slow.bin');
+    await vi.waitFor(async () => expect(await db.chunks.count()).toBe(TX_CHUNKS), { interval: 5, timeout: 10_000 });
     expect(await db.blobs.count()).toBe(0);
     expect(await store.sweepOrphans()).toBe(0);
+    expect(await db.chunks.count()).toBe(TX_CHUNKS);
+    go();
     const meta = await put;
     expectSame(await readAll(store.read(meta)), bytes);
   });
+
 });
