@@ -22,7 +22,12 @@ export interface SubjectInit {
 }
 
 export interface Subject {
-  /** Opens an empty or existing store; untimed (vault: creates the account or unlocks). */
+  /**
+   * Opens an empty or existing store; untimed. Vault: creates the account
+   * or unlocks; the account is one enrolled with a server on this device
+   * (offline during the bench), so every write also seals its outbox row,
+   * as on a synced device.
+   */
   open(): Promise<void>;
   /** Records [0, n) in calls of `batch` (vault putRecords, Dexie bulkAdd). */
   bulkInsert(n: number, batch: number): Promise<Timed>;
@@ -85,6 +90,8 @@ export interface ThroughputTiming {
 }
 
 export interface VaultSubject extends Subject {
+  /** What the service worker does once the server has accepted every pending change: the outbox empties. */
+  sent(): Promise<void>;
   /** Locks, then times a full unlock and the KDF alone. */
   unlockTimed(): Promise<UnlockTiming>;
   /** putAttachment then readAttachment (stream drained) of a `mib` MiB file. */

@@ -3,6 +3,7 @@
  * with the real default KDF (600,000 PBKDF2 iterations).
  */
 import { expose } from 'comlink';
+import { openVaultDb } from '../../workers/common/db';
 import { Vault } from '../../workers/vault/vault';
 import { deriveMasterSecret, newKdfParams } from '../../workers/vault/crypto/password-kdf';
 import { FILTER_ORGANISATION, SEARCH_WORD, contact, contactId, contactUpdate, distinctSample, fileBytes, sampleIndexes } from './data';
@@ -54,8 +55,21 @@ const api: VaultSubject & { init(init: SubjectInit): Promise<void> } = {
   },
 
   async open() {
-    if (await v().hasAccounts()) await v().unlock(USER, PASSWORD);
-    else await v().createAccount(USER, PASSWORD);
+    if (await v().hasAccounts()) return void (await v().unlock(USER, PASSWORD));
+    const { userId, active } = await v().createAccount(USER, PASSWORD);
+    // What enrollment leaves on the device: a server session. Without it the vault keeps no outbox
+    // (a purely local account has nothing to send), which would leave the per-record sealing out.
+    const db = openVaultDb(dbName);
+    await db.serverSessions.put({ userId, deviceId: crypto.randomUUID(), token: 'bench-offline', groups: [active], cursor: 0, blobCursor: 0 });
+    db.close();
+    await v().lock();
+    await v().unlock(USER, PASSWORD);
+  },
+
+  async sent() {
+    const db = openVaultDb(dbName);
+    await db.outbox.clear();
+    db.close();
   },
 
   async bulkInsert(n, batch) {

@@ -5,7 +5,7 @@ import { openVaultDb, type EnvelopeRow, type VaultDb } from '../../workers/commo
 import { openEnvelopeBytes, sealEnvelope } from '../../workers/vault/crypto/envelope';
 import { readHeader } from '../../workers/vault/storage/sealed-item';
 import { Vault } from '../../workers/vault/vault';
-import { freshDb } from './helpers/vault-fixtures';
+import { enrolledOffline, freshDb } from './helpers/vault-fixtures';
 
 /**
  * Group keys shared with a surrogate and rotated to a new epoch, at the
@@ -68,7 +68,8 @@ describe('epoch rotation', () => {
     const v = new Vault({ dbName: name });
     const db = openVaultDb(name);
     vaults.push({ v, db });
-    await v.createAccount('erin', PW);
+    const erin = await v.createAccount('erin', PW);
+    await enrolledOffline(db, erin.userId, [erin.active]);
     const before = await v.putRecord('contact', { name: 'Written in epoch 1' });
 
     // What removing a surrogate does on the owner's device: a new key for epoch 2, wrapped to the owner.

@@ -4,6 +4,7 @@ import { openVaultDb, type InboxRow, type OutboxRow, type VaultDb } from '../../
 import { pulledToEnd, startFullSync } from '../../workers/common/full-sync';
 import { unpackChanges } from '../../workers/common/outbox-row';
 import { Vault } from '../../workers/vault/vault';
+import { enrolledOffline } from './helpers/vault-fixtures';
 
 /**
  * The device half of sync without a server: outbox entries of one device are
@@ -23,9 +24,13 @@ async function pair(username: string) {
   const tag = Math.random().toString(36).slice(2);
   const a = device(`a-${tag}`);
   const b = device(`b-${tag}`);
-  await a.v.createAccount(username, PW);
+  const { userId, active } = await a.v.createAccount(username, PW);
   for (const t of ['accounts', 'groups', 'envelopes'] as const) await (b.db[t] as VaultDb['accounts']).bulkPut(await (a.db[t] as VaultDb['accounts']).toArray());
-  await b.v.unlock(username, PW);
+  for (const d of [a, b]) {
+    await enrolledOffline(d.db, userId, [active]);
+    await d.v.lock();
+    await d.v.unlock(username, PW);
+  }
   return { a, b };
 }
 
@@ -85,6 +90,15 @@ describe('sync between two devices of one user', () => {
     expect(await a.db.outbox.count()).toBe(0);
     expect(await a.db.inbox.count()).toBe(0);
     expect((await a.v.syncStatus()).pending).toBe(0);
+  });
+
+  it('a purely local account (no server session on the device) keeps no outbox', async () => {
+    const d = device(`local-${Math.random().toString(36).slice(2)}`);
+    await d.v.createAccount('lou', PW);
+    await d.v.putRecords('contact', [{ values: { name: 'One' } }, { values: { name: 'Two' } }]);
+    expect(await d.db.outbox.count()).toBe(0);
+    expect((await d.v.syncStatus()).pending).toBe(0);
+    expect((await d.v.query({ type: 'contact' })).total).toBe(2);
   });
 
   it('a tampered change is rejected and does not block the rest', async () => {

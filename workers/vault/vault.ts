@@ -51,6 +51,8 @@ interface Session {
   partitions: Map<string, Partition>;
   active: string;
   clock: HlcClock;
+  /** Whether this account syncs with a server from this device; a purely local account keeps no outbox. */
+  syncs: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -227,7 +229,7 @@ export class Vault implements VaultApi {
       if (id !== undefined && (!old || old.d)) throw new VaultError('NotFound');
       const next = applyEdit(old, rid, clean, stampAfter(s.clock, old), s.account.userId);
       return { put: [next], result: { view: toView(t.name, next), orphaned: removedAttachments(t, old, next) } };
-    }, this.outbox(part, t.name));
+    }, this.outbox(s, part, t.name));
     await this.afterWrite(part, t.name, [rid], orphaned);
     return view;
   }
@@ -254,7 +256,7 @@ export class Vault implements VaultApi {
         gone.push(...removedAttachments(t, old, next));
       }
       return { put, result: gone };
-    }, this.outbox(part, t.name));
+    }, this.outbox(s, part, t.name));
     await this.afterWrite(part, t.name, ids, orphaned);
     return ids;
   }
@@ -275,7 +277,7 @@ export class Vault implements VaultApi {
       if (!old || old.d) throw new VaultError('NotFound');
       const dead = tombstone(old, stampAfter(s.clock, old), s.account.userId);
       return { put: [dead], result: removedAttachments(t, old, dead) };
-    }, this.outbox(part, t.name));
+    }, this.outbox(s, part, t.name));
     await this.afterWrite(part, t.name, [id], orphaned);
   }
 
@@ -467,7 +469,8 @@ export class Vault implements VaultApi {
     this.rejectedEnvelopes = 0;
     // The directories of the records the user sees first are read now, as part of unlocking.
     await partitions.get(account.personalGroup)!.pages.preload(ENTITY_TYPES.map((t) => t.name)).catch(() => undefined);
-    this.current = { account, partitions, active: account.personalGroup, clock: new HlcClock(await this.deviceId()) };
+    const syncs = (await this.db.serverSessions.get(account.userId)) !== undefined;
+    this.current = { account, partitions, active: account.personalGroup, clock: new HlcClock(await this.deviceId()), syncs };
     // In the background: unlock does not wait for sync.
     void this.applyInbox().catch(() => undefined);
     void this.syncAccount().catch(() => undefined);
@@ -547,9 +550,14 @@ export class Vault implements VaultApi {
     this.notify(e);
   }
 
-  /** Outbox entries for writes to a partition's collection (DESIGN §6). */
-  private outbox(part: Partition, collection: string): SyncWrites {
-    return { outbox: outboxEntries(part.pages.partition, part.records, collection) };
+  /**
+   * The outbox row of a write to a partition's collection (DESIGN §6). A
+   * purely local account (no server session on this device) has nowhere
+   * to send it: an outbox there would only grow, a full sealed copy per
+   * change, for ever.
+   */
+  private outbox(s: Session, part: Partition, collection: string): SyncWrites {
+    return s.syncs ? { outbox: outboxEntries(part.pages.partition, part.records, collection) } : {};
   }
 
   private notify(e: ChangeEvent): void {

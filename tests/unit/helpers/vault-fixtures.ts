@@ -47,3 +47,12 @@ export function tombstoneIds(store: PageStore, ids: string[], collection = 'cont
     result: undefined,
   }));
 }
+
+/**
+ * What enrollment leaves on a device, for tests without a server: a server
+ * session for the user, so the vault keeps an outbox for it (a purely local
+ * account keeps none). The vault reads it when a session starts (unlock).
+ */
+export async function enrolledOffline(db: VaultDb, userId: string, groups: string[]): Promise<void> {
+  await db.serverSessions.put({ userId, deviceId: crypto.randomUUID(), token: 'offline', groups, cursor: 0, blobCursor: 0 });
+}
