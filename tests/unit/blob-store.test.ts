@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openVaultDb, type VaultDb } from '../../workers/common/db';
-import { BlobStore, CHUNK_BYTES, TX_CHUNKS } from '../../workers/vault/blob-store';
+import { BlobStore, CHUNK_BYTES, TX_CHUNKS } from '../../workers/vault/storage/blob-store';
 import { brand } from '../../workers/vault/crypto/keys';
 
 let dbCounter = 0;

@@ -9,7 +9,7 @@ import { credentialsSignedText, groupUnlockCode, type CredentialsUpdate } from '
 import { openVaultDb, type AccountRow } from '../../workers/common/db';
 import { verifyPolicy, verifySigned } from '../../workers/common/policy-store';
 import { accountKey, keyAad, normalizeUsername, openPendingCredentials, pendingCredentials, unwrapAccount } from '../../workers/vault/keys/account';
-import { BlobStore, CHUNK_BYTES } from '../../workers/vault/blob-store';
+import { BlobStore, CHUNK_BYTES } from '../../workers/vault/storage/blob-store';
 import { open, seal } from '../../workers/vault/crypto/aead';
 import { openEnvelope, openEnvelopeBytes, sealEnvelope } from '../../workers/vault/crypto/envelope';
 import { displayFingerprint, keyId } from '../../workers/vault/crypto/fingerprint';

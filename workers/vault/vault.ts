@@ -19,7 +19,7 @@ import { refreshPolicyForLogin } from '../common/policy-store';
 import type { Reason } from '../../src/domain/policy-engine';
 import { codeLogin, enroll, loginOnline, type ServerContext } from './sync/server-account';
 import { resetWithCode } from './keys/unlock-codes';
-import { BlobStore } from './blob-store';
+import { BlobStore } from './storage/blob-store';
 import { ChangeFeed } from './storage/change-feed';
 import { displayFingerprint } from './crypto/fingerprint';
 import { KDF_DEFAULT_ITERATIONS } from './crypto/password-kdf';

@@ -1,10 +1,10 @@
 import Dexie from 'dexie';
-import type { AttachmentMeta } from '../../src/domain/attachment';
-import { VaultError, isQuotaError } from '../../src/lib/errors';
-import { randomBytes, utf8 } from '../../src/lib/bytes';
-import type { ChunkRow, VaultDb } from '../common/db';
-import { IV_BYTES, open } from './crypto/aead';
-import type { BlobKey } from './crypto/keys';
+import type { AttachmentMeta } from '../../../src/domain/attachment';
+import { VaultError, isQuotaError } from '../../../src/lib/errors';
+import { randomBytes, utf8 } from '../../../src/lib/bytes';
+import type { ChunkRow, VaultDb } from '../../common/db';
+import { IV_BYTES, open } from '../crypto/aead';
+import type { BlobKey } from '../crypto/keys';
 
 /**
  * Attachments as IV-prefixed encrypted chunks (DESIGN §5). Each chunk is an
