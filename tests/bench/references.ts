@@ -5,7 +5,7 @@
  * with nothing of the vault around them.
  */
 import Dexie from 'dexie';
-import { CHUNK_BYTES } from '../../workers/vault/blob-store';
+import { CHUNK_BYTES } from '../../workers/vault/storage/blob-store';
 import { fileBytes } from './data';
 import type { ThroughputTiming } from './protocol';
 import { timed } from './timing';
