@@ -9,6 +9,8 @@ import { HEADER_BYTES, openJson, readHeader, sealJson } from '../../workers/vaul
 import type { StoredRecord } from '../../src/domain/record';
 import type { VaultDb } from '../../workers/common/db';
 import { VaultError } from '../../src/lib/errors';
+import { entityType } from '../../src/domain/entity-types';
+import { compileMatcher, matchable } from '../../src/domain/query-match';
 
 const SMALL = { pageBytes: 4096 };
 const records = (n: number, text = 'x'.repeat(200)) => Array.from({ length: n }, () => rec(crypto.randomUUID(), text));
@@ -223,6 +225,26 @@ describe('page store (log-structured)', () => {
     expect(stored / live).toBeLessThan(1.5);
     expect(await db.pages.count()).toBeLessThan(pagesBefore * 1.5);
     expect(await everything(reopenPageStore(db, key, 'p1', SMALL))).toEqual(model);
+  });
+
+  it('a scan with a matcher returns what matching every current record returns: on stored rows, on pages in memory, past dead copies and tombstones', async () => {
+    const db = freshDb();
+    const { store, key } = await makePageStore(db, SMALL);
+    const type = entityType('contact')!;
+    const all = Array.from({ length: 600 }, (_, i) => ({ ...rec(crypto.randomUUID(), `Person ${i} ${i % 7 === 0 ? 'Kestrel' : ''}`), f: { name: [`Person ${i}${i % 7 === 0 ? ' Kestrel' : ''}`, 'x'] as [string, string], organisation: [`Org ${i % 5}`, 'x'] as [string, string] } }));
+    await putAll(store, all);
+    // Updates (dead copies on older pages) and tombstones.
+    await putAll(store, all.slice(0, 100).map((r) => ({ ...r, f: { ...r.f, organisation: ['Org 9', 'y'] as [string, string] } })));
+    await tombstoneIds(store, all.slice(100, 130).map((r) => r.id));
+    for (const m of [compileMatcher(type, [], 'kestrel'), compileMatcher(type, [{ field: 'organisation', op: 'eq', value: 'org 9' }], undefined), compileMatcher(type, [{ field: 'organisation', op: 'eq', value: 'Org 1' }], 'person')]) {
+      for (const s2 of [store, reopenPageStore(db, key, 'p1', SMALL)]) {
+        const want = [...(await everything(s2)).values()].filter((r) => m(matchable(r))).map((r) => r.id).sort();
+        const got: string[] = [];
+        await s2.scan('contact', (rs) => { for (const r of rs) got.push(r.id); }, m);
+        expect(got.sort()).toEqual(want);
+        expect(want.length).toBeGreaterThan(0);
+      }
+    }
   });
 
 describe('page store model test', () => {

@@ -289,9 +289,13 @@ export class Vault implements VaultApi {
     if (!fields.has(sort.field)) throw new VaultError('InvalidArgument', `unknown sort field ${sort.field}`);
     const match = compileMatcher(t, q.filters ?? [], q.search);
     const hits: StoredRecord[] = [];
-    const { damaged } = await this.partition(this.require()).pages.scan(t.name, (records) => {
-      for (const r of records) if (match(r)) hits.push(r);
-    });
+    const { damaged } = await this.partition(this.require()).pages.scan(
+      t.name,
+      (records) => {
+        for (const r of records) hits.push(r);
+      },
+      match,
+    );
     hits.sort(compareBy(sort.field, sort.dir));
     const offset = Math.max(0, q.offset ?? 0);
     const limit = Math.min(MAX_LIMIT, Math.max(1, q.limit ?? 50));

@@ -1,3 +1,4 @@
+import type { Matcher } from '../../../src/domain/query-match';
 import type { StoredRecord } from '../../../src/domain/record';
 import { VaultError, isQuotaError } from '../../../src/lib/errors';
 import type { InboxRow, OutboxRow, PageRow, VaultDb } from '../../common/db';
@@ -158,11 +159,13 @@ export class PageStore {
   }
 
   /**
-   * Visits the current version of every record (tombstones included), page
-   * batch by page batch. A damaged page is skipped and named in the
-   * returned list, so the rest of the collection stays readable.
+   * Visits the current version of every record (tombstones included) that
+   * `match` accepts (all when there is none), page batch by page batch;
+   * matching runs on the pages' rows, so records that do not match are
+   * never built. A damaged page is skipped and named in the returned list,
+   * so the rest of the collection stays readable.
    */
-  async scan(collection: string, visit: (records: Iterable<StoredRecord>) => void): Promise<{ damaged: string[] }> {
+  async scan(collection: string, visit: (records: Iterable<StoredRecord>) => void, match?: Matcher): Promise<{ damaged: string[] }> {
     // Visited once the whole pass succeeded: a pass retried after another tab's commit must not visit twice.
     const found: (readonly StoredRecord[])[] = [];
     const result = await this.read(collection, async (st) => {
@@ -194,9 +197,11 @@ export class PageStore {
         );
         for (const d of decoded) {
           if (!d) continue;
+          const { body } = d.p;
+          const seq = d.info.seq;
           // A page's older copies of records written again later are dead space, not results.
-          const body = d.p.body;
-          found.push(d.info.cur === d.info.n ? body.all() : body.all().filter((r) => st.dir.get(r.id) === d.info.seq));
+          const keep = d.info.cur === d.info.n ? undefined : (id: string) => st.dir.get(id) === seq;
+          found.push(match ? body.select(match, keep) : keep ? body.all().filter((r) => keep(r.id)) : body.all());
         }
       }
       return { damaged: [...damaged] };

@@ -1,3 +1,4 @@
+import { matchable, type Matchable, type Matcher } from '../../../src/domain/query-match';
 import type { StoredRecord } from '../../../src/domain/record';
 
 /**
@@ -228,6 +229,40 @@ export class PageBody {
     const out = new Array<StoredRecord>(this.rows.length);
     for (let i = 0; i < out.length; i++) out[i] = this.record(i);
     return out;
+  }
+
+  /**
+   * The records `match` accepts among those `keep` keeps (by id), matched on
+   * the rows themselves: a scan builds only the records it returns.
+   */
+  select(match: Matcher, keep?: (id: string) => boolean): StoredRecord[] {
+    const out: StoredRecord[] = [];
+    if (this.built.every((r) => r !== undefined)) {
+      for (const r of this.built as StoredRecord[]) if ((!keep || keep(r.id)) && match(matchable(r))) out.push(r);
+      return out;
+    }
+    let row: Row;
+    let index: Map<string, number>;
+    const view: Matchable = {
+      value: (name) => {
+        const j = index.get(name);
+        return j === undefined ? undefined : row[2][j];
+      },
+      deleted: false,
+    };
+    for (let i = 0; i < this.rows.length; i++) {
+      row = this.rows[i]!;
+      if (keep && !keep(row[0])) continue;
+      index = this.keyIndex(row[1]);
+      view.deleted = !!row[7];
+      if (match(view)) out.push(this.record(i));
+    }
+    return out;
+  }
+
+  private keyIndexes: Map<string, number>[] = [];
+  private keyIndex(ks: number): Map<string, number> {
+    return (this.keyIndexes[ks] ??= new Map(this.keySets[ks]!.map((k, j) => [k, j])));
   }
 
   private build(i: number): StoredRecord {
