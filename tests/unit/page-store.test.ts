@@ -341,6 +341,24 @@ describe('migration from the v2 (hashed) page store', () => {
     expect((await everything(fresh)).size).toBe(fixture.records.contact!.length);
   });
 
+  it('a reader and a writer arriving together migrate once, without waiting on each other', async () => {
+    const { store } = await load();
+    const extra = rec(crypto.randomUUID(), 'written during migration');
+    const [seen] = await Promise.all([everything(store), putAll(store, [extra])]);
+    expect(seen.size).toBeGreaterThanOrEqual(fixture.records.contact!.length);
+    expect((await everything(store)).size).toBe(fixture.records.contact!.length + 1);
+  });
+
+  it('a pre-migration manifest put back over a migrated log is Tampered, and nothing is dropped', async () => {
+    const { db, key, store } = await load();
+    await everything(store);
+    const pagesBefore = await db.pages.count();
+    await db.manifests.put({ ...fixture.manifests.find((m) => m.collection === 'contact')!, data: b64(fixture.manifests.find((m) => m.collection === 'contact')!.data) });
+    const again = new PageStore(db, 'g1', { current: 1, byEpoch: new Map([[1, key]]) }, (await import('../../workers/vault/storage/mutex')).createMutex());
+    await expect(again.manifest('contact')).rejects.toMatchObject({ code: 'Tampered' });
+    expect(await db.pages.count()).toBe(pagesBefore);
+  });
+
   it('a damaged old page is named and the rest migrates', async () => {
     const { store } = await load(3);
     const name = `page contact/${fixture.pages[3]!.page}`;

@@ -101,6 +101,15 @@ describe('sync between two devices of one user', () => {
     expect((await d.v.query({ type: 'contact' })).total).toBe(2);
   });
 
+  it('a write of 6,000 records on an enrolled device seals them all (IVs drawn in several calls)', async () => {
+    const { a } = await pair('big');
+    const ids = await a.v.putRecords('contact', Array.from({ length: 6000 }, (_, i) => ({ values: { name: `n${i}` } })));
+    const [row] = await a.db.outbox.toArray();
+    expect(row!.n).toBe(6000);
+    expect(new Set(unpackChanges(row!).map((c) => Buffer.from(c.data.subarray(1, 13)).toString('hex'))).size).toBe(6000);
+    expect(ids.length).toBe(6000);
+  }, 60_000);
+
   it('a tampered change is rejected and does not block the rest', async () => {
     const { a, b } = await pair('bob');
     const good = await a.v.putRecord('contact', { name: 'Good' });

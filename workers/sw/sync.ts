@@ -113,7 +113,10 @@ async function push(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<n
     const accepted = new Set(res.accepted.map((a) => a.changeId));
     await db.transaction('rw', db.outbox, db.groups, async () => {
       // A row leaves the outbox once all its changes are accepted; until then it keeps the rest.
-      for (const { row } of batch) {
+      for (const { row: read } of batch) {
+        // As stored now: a row deleted meanwhile (its group forgotten) must not come back.
+        const row = await db.outbox.get(read.seq!);
+        if (!row) continue;
         const all = unpackChanges(row);
         const left = all.filter((c) => !accepted.has(c.changeId));
         if (!left.length) await db.outbox.delete(row.seq!);

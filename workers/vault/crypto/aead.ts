@@ -30,7 +30,9 @@ export async function sealMany(
   items: readonly { plaintext: BufferSource; aad: Uint8Array<ArrayBuffer> }[],
   prefix?: Uint8Array,
 ): Promise<Uint8Array<ArrayBuffer>[]> {
-  const ivs = randomBytes(IV_BYTES * items.length);
+  // getRandomValues gives at most 65,536 bytes a call.
+  const ivs = new Uint8Array(IV_BYTES * items.length);
+  for (let off = 0; off < ivs.length; off += 65_532) ivs.set(randomBytes(Math.min(65_532, ivs.length - off)), off);
   const p = prefix?.length ?? 0;
   return Promise.all(
     items.map(async ({ plaintext, aad }, i) => {

@@ -33,6 +33,9 @@ export async function readLegacyCollection(
   const gens = value.gens;
   if (!Array.isArray(gens) || !gens.every((g) => Number.isInteger(g) && g >= 0)) throw new VaultError('Tampered', `${describeSlot(manifestSlot)} content`);
   const stored = await db.pages.where('[partition+collection+page]').between([partition, collection, 0], [partition, collection, Infinity]).toArray();
+  // A log page under an old-format manifest: the manifest was put back from before the migration.
+  // Migrating would drop the log as unreadable legacy pages.
+  if (stored.some((r) => r.data[0]! >= 3)) throw new VaultError('Tampered', `${describeSlot(manifestSlot)} is older than its pages`);
   const byPage = new Map(stored.map((r) => [r.page, r]));
   const records: StoredRecord[] = [];
   const damaged: string[] = [];

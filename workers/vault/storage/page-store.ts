@@ -1,7 +1,8 @@
 import type { Matcher } from '../../../src/domain/query-match';
 import type { StoredRecord } from '../../../src/domain/record';
 import { VaultError, isQuotaError } from '../../../src/lib/errors';
-import type { InboxRow, OutboxRow, PageRow, VaultDb } from '../../common/db';
+import type { OutboxRow, PageRow, VaultDb } from '../../common/db';
+import { retireInboxRows, type InboxOutcome } from '../../common/inbox-rows';
 import type { PageKey } from '../crypto/keys';
 import { planAppend, type AppendPlan } from './append';
 import { decodeDirectory, encodeDirectory, type Directory } from './directory';
@@ -42,7 +43,7 @@ export interface SyncWrites {
    */
   outbox?: (put: readonly StoredRecord[]) => Promise<Omit<OutboxRow, 'baseSeq'> | undefined>;
   /** Inbox rows this write applied: deleted, or stored again with what is left of them. */
-  inbox?: { done: readonly number[]; keep: readonly InboxRow[] };
+  inbox?: InboxOutcome;
 }
 
 /** Raised inside a read or write when another writer committed first. */
@@ -153,8 +154,10 @@ export class PageStore {
         if (st.damaged.length) throw new VaultError('Tampered', st.damaged[0]);
         return undefined;
       }
-      if (st.tail && seq === lastSeq(st.manifest)) return st.tail.get(id);
-      return (await this.page(collection, st, seq)).body.find(id);
+      const r = st.tail && seq === lastSeq(st.manifest) ? st.tail.get(id) : (await this.page(collection, st, seq)).body.find(id);
+      // The directory names a page without the record: a state older than another tab's commit, or a forged directory.
+      if (!r) throw new Stale(`${describeSlot(this.slot(collection, 'page', seq))} lacks a record its directory names`);
+      return r;
     });
   }
 
@@ -347,8 +350,7 @@ export class PageStore {
             ? this.db.directory.bulkDelete(range(dirData.length, snap.old).map((i) => [p, collection, i] as [string, string, number]))
             : undefined,
           outbox ? this.db.outbox.add({ ...outbox, baseSeq: baseSeq ?? 0 }) : undefined,
-          inbox?.done.length ? this.db.inbox.bulkDelete([...inbox.done]) : undefined,
-          inbox?.keep.length ? this.db.inbox.bulkPut([...inbox.keep]) : undefined,
+          inbox ? retireInboxRows(this.db, inbox) : undefined,
         ]);
       });
     } catch (e) {
@@ -431,8 +433,10 @@ export class PageStore {
   private async load(collection: string, haveLock: boolean): Promise<State> {
     const read = await this.readManifest(collection);
     if (read && read.version < FORMAT_VERSION) {
-      // Locks are not re-entrant: a writer that already holds it migrates in place.
-      await (haveLock ? this.migrate(collection) : this.locked(() => this.migrate(collection)));
+      // Only a holder of the lock migrates. A load without it must not wait for the lock: a
+      // writer holding it may be waiting for this very load. read() retries under the lock.
+      if (!haveLock) throw new Stale(`${describeSlot(this.slot(collection, 'manifest'))} is in an older format`);
+      await this.migrate(collection);
       return this.load(collection, haveLock);
     }
     if (!read) return { generation: 0, manifest: EMPTY_MANIFEST, dir: new Map(), tail: null, damaged: [] };
@@ -474,8 +478,8 @@ export class PageStore {
     const read = await this.readManifest(collection);
     if (!read || read.version < FORMAT_VERSION || read.manifest.next < old.manifest.next) return this.load(collection, haveLock);
     if (read.generation === old.generation) return old;
-    // The directory is updated in place: every entry replay sets names a committed page newer than the old state knew.
-    const st: State = { generation: read.generation, manifest: read.manifest, dir: old.dir, tail: null, damaged: old.damaged };
+    // A copy: reads and writes still running on the old state must see the directory that matches its manifest.
+    const st: State = { generation: read.generation, manifest: read.manifest, dir: new Map(old.dir), tail: null, damaged: [...old.damaged] };
     // Only the last page is ever written: everything new is on the old tail or after it.
     await this.replay(collection, st, openFrom(old.manifest));
     return st;

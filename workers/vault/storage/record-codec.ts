@@ -168,6 +168,9 @@ export class PageBody {
   private index: Map<string, number> | undefined;
   private lookups = 0;
 
+  /** Built from records in memory (PageBody.of): every record exists, the rows hold only ids. */
+  private readonly inMemory: boolean;
+
   private constructor(
     private readonly authors: string[],
     private readonly keySets: string[][],
@@ -175,6 +178,7 @@ export class PageBody {
     records?: StoredRecord[],
   ) {
     this.built = records ?? new Array(rows.length);
+    this.inMemory = records !== undefined;
   }
 
   /**
@@ -193,10 +197,12 @@ export class PageBody {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
       if (!Array.isArray(row)) throw new TypeError(`"page" row ${i} is malformed`);
-      const [id, ks, values, u, , b] = row;
+      const [id, ks, values, u, , b, , , more] = row;
       const keys = keySets[ks];
       if (typeof id !== 'string' || typeof u !== 'string' || authors[b ?? 0] === undefined || !Array.isArray(keys) || !Array.isArray(values) || keys.length !== values.length)
         throw new TypeError(`"page" row ${i} is malformed`);
+      // `more` carries only properties the row layout does not name (a `d` there would turn a live record into a tombstone).
+      if (more && (typeof more !== 'object' || Object.keys(more).some((k) => NAMED.has(k)))) throw new TypeError(`"page" row ${i} has a named property in "more"`);
     }
     return new PageBody(authors, keySets, rows);
   }
@@ -237,7 +243,7 @@ export class PageBody {
    */
   select(match: Matcher, keep?: (id: string) => boolean): StoredRecord[] {
     const out: StoredRecord[] = [];
-    if (this.built.every((r) => r !== undefined)) {
+    if (this.inMemory) {
       for (const r of this.built as StoredRecord[]) if ((!keep || keep(r.id)) && match(matchable(r))) out.push(r);
       return out;
     }

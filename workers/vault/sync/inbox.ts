@@ -3,6 +3,7 @@ import { mergeRecords } from '../../../src/domain/merge';
 import type { StoredRecord } from '../../../src/domain/record';
 import { isVaultError } from '../../../src/lib/errors';
 import type { InboxChange, InboxRow, VaultDb } from '../../common/db';
+import { retireInboxRows, type InboxOutcome } from '../../common/inbox-rows';
 import type { RecordKeys } from './outbox';
 import type { PageStore } from '../storage/page-store';
 import { openRecord } from './record-format';
@@ -61,13 +62,12 @@ export async function applyInbox(db: VaultDb, group: string, pages: PageStore, k
         if (o.kind === 'keep') keptBySeq.add(c.seq);
         else result.rejected.push(o.why);
       }
-    const keep: InboxRow[] = [];
-    const done: number[] = [];
+    const keep = new Map<number, InboxRow>();
     for (const row of rows) {
       const left = row.changes.filter((c) => keptBySeq.has(c.seq));
-      if (left.length) keep.push({ ...row, n: left.length, changes: left });
-      else done.push(row.seq);
+      if (left.length) keep.set(row.seq, { ...row, n: left.length, changes: left });
     }
+    const outcome: InboxOutcome = { rows, keep };
 
     const collections = [...byCollection];
     for (const [k, [collection, records]] of collections.entries()) {
@@ -83,16 +83,12 @@ export async function applyInbox(db: VaultDb, group: string, pages: PageStore, k
           }
           return { put: ids.map((id) => merged.get(id)!), result: undefined };
         },
-        k === collections.length - 1 ? { inbox: { done, keep } } : {},
+        k === collections.length - 1 ? { inbox: outcome } : {},
       );
       result.changed.set(collection, ids);
       result.applied += records.length;
     }
-    if (!collections.length)
-      await db.transaction('rw', db.inbox, async () => {
-        await db.inbox.bulkDelete(done);
-        await db.inbox.bulkPut(keep);
-      });
+    if (!collections.length) await db.transaction('rw', db.inbox, () => retireInboxRows(db, outcome));
   }
   // Rows kept from earlier passes cap the applied sequence as well.
   const kept = await db.inbox.where('group').equals(group).first();
