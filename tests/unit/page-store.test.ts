@@ -367,6 +367,28 @@ describe('migration from the v2 (hashed) page store', () => {
     expect((await everything(store)).size).toBeGreaterThan(fixture.records.contact!.length * 0.8);
   });
 });
+  it('a rebuild empties the log without reusing generations or page numbers: another tab reloads and writes nothing stale back', async () => {
+    const db = freshDb();
+    const { store: a, key } = await makePageStore(db, SMALL);
+    const b = reopenPageStore(db, key, 'p1', SMALL);
+    const old = records(3, 'before the rebuild');
+    await putAll(a, old);
+    expect((await b.get('contact', old[0]!.id))?.f.name?.[0]).toBe('before the rebuild'); // b's state and cache are warm
+    const before = await a.manifest('contact');
+    await a.exclusive(() => a.truncate(['contact']));
+    const fresh = records(3, 'after');
+    await putAll(a, fresh);
+    const after = await a.manifest('contact');
+    expect(after.pages[0]!.seq).toBeGreaterThanOrEqual(before.next);
+    expect(after.pages[0]!.gen).toBeGreaterThan(before.pages[0]!.gen);
+    b.invalidate('contact'); // the change feed
+    const mine = rec(crypto.randomUUID(), 'from b');
+    await putAll(b, [mine]);
+    const reader = reopenPageStore(db, key, 'p1', SMALL);
+    expect([...(await everything(reader)).keys()].sort()).toEqual([...fresh.map((r) => r.id), mine.id].sort());
+    expect(await reader.get('contact', old[0]!.id)).toBeUndefined();
+  });
+
   it('refuses an unknown format version with UnsupportedVersion', async () => {
     const db = freshDb();
     const { store, key } = await makePageStore(db);

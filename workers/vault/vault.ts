@@ -371,7 +371,7 @@ export class Vault implements VaultApi {
     let applied = 0;
     for (const part of s.partitions.values()) {
       const group = part.pages.partition;
-      const rebuild = await this.mutex.run(`fv:partition:${group}`, () => rebuildIfPulled(this.db, group));
+      const rebuild = await rebuildIfPulled(this.db, group, part.pages);
       if (rebuild.state === 'pulling') continue;
       if (rebuild.state === 'rebuilt') {
         // This tab's cached pages and every other tab's are stale now.

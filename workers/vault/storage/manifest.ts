@@ -37,13 +37,15 @@ export interface Manifest {
   snap: Snapshot | null;
   /** Pages an older format's migration could not read (reported by scans until a full sync rebuilds them). */
   damaged?: string[];
+  /** Generation of the commit that last emptied the collection (a full-sync rebuild). */
+  reset?: number;
 }
 
 export const EMPTY_MANIFEST: Manifest = { v: 3, next: 0, count: 0, pages: [], snap: null };
 
 /**
  * JSON form: {"v":3,"next":N,"count":N,"pages":[entry, …],"snap":[gen,pages,upto] | null,
- * "damaged":[…] (only when non-empty)}. The manifest is sealed again at
+ * "damaged":[…] (only when non-empty), "reset":N (only once emptied by a rebuild)}. The manifest is sealed again at
  * every write, so the page list is delta-coded: an entry is either a
  * number n, meaning the page after the previous entry's (seq + 1), with the
  * same generation, n records and all of them current, or [seq, gen, n, cur].
@@ -57,14 +59,22 @@ export function encodeManifest(m: Manifest): string {
     prev = p;
   }
   const snap = m.snap ? [m.snap.gen, m.snap.pages, m.snap.upto] : null;
-  return JSON.stringify({ v: 3, next: m.next, count: m.count, pages: entries, snap, ...(m.damaged?.length ? { damaged: m.damaged } : {}) });
+  return JSON.stringify({
+    v: 3,
+    next: m.next,
+    count: m.count,
+    pages: entries,
+    snap,
+    ...(m.damaged?.length ? { damaged: m.damaged } : {}),
+    ...(m.reset !== undefined ? { reset: m.reset } : {}),
+  });
 }
 
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
 
 /** Parses the JSON form. Throws TypeError naming what is wrong; the caller reports the manifest as Tampered. */
 export function decodeManifest(body: unknown): Manifest {
-  const o = body as { v?: unknown; next?: unknown; count?: unknown; pages?: unknown; snap?: unknown; damaged?: unknown };
+  const o = body as { v?: unknown; next?: unknown; count?: unknown; pages?: unknown; snap?: unknown; damaged?: unknown; reset?: unknown };
   if (!o || o.v !== 3) throw new TypeError('"manifest" expected v 3');
   if (!isCount(o.next) || !isCount(o.count)) throw new TypeError('"manifest" next and count must be counts');
   if (!Array.isArray(o.pages)) throw new TypeError('"manifest" pages must be a list');
@@ -85,7 +95,8 @@ export function decodeManifest(body: unknown): Manifest {
     snap = { gen: gen!, pages: n!, upto: upto! };
   }
   const damaged = Array.isArray(o.damaged) ? o.damaged.map(String) : undefined;
-  return { v: 3, next: o.next, count: o.count, pages, snap, ...(damaged ? { damaged } : {}) };
+  if (o.reset !== undefined && !isCount(o.reset)) throw new TypeError('"manifest" reset must be a count');
+  return { v: 3, next: o.next, count: o.count, pages, snap, ...(damaged ? { damaged } : {}), ...(o.reset !== undefined ? { reset: o.reset } : {}) };
 }
 
 /** Index of the page with `seq` in `pages` (ascending), or -1. */

@@ -398,6 +398,34 @@ export class PageStore {
     return this.mutex.run(`fv:partition:${this.partition}`, fn);
   }
 
+  /** Runs `fn` holding the partition's write lock (for work that must not interleave with writes, such as a rebuild). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.locked(fn);
+  }
+
+  /**
+   * Empties collections (a full sync rebuilds them from the server's copy).
+   * The caller holds the lock (exclusive()). It is a commit like any other:
+   * the generation and the page numbers go on, and the manifest records the
+   * reset so other tabs reload rather than refresh.
+   */
+  async truncate(collections: readonly string[]): Promise<void> {
+    for (const collection of collections) {
+      const st = await this.state(collection, true);
+      const m = st.manifest;
+      if (!m.pages.length && !m.snap && !m.damaged?.length) continue; // already empty
+      const plan: AppendPlan = {
+        pages: [],
+        drop: m.pages.map((p) => p.seq),
+        manifest: { v: 3, next: m.next, count: 0, pages: [], snap: null, reset: st.generation + 1 },
+      };
+      await this.commit(collection, st, plan, { snapshot: { bodies: [], old: m.snap?.pages ?? 0 } });
+      st.dir.clear();
+      st.tail = null;
+      st.damaged = [];
+    }
+  }
+
   // ------------------------------------------------------------ loading
 
   /** The collection's state, loaded once and refreshed after other tabs' commits. */
@@ -476,7 +504,8 @@ export class PageStore {
   /** After another tab's commit: only the pages written since are read (seqs are never reused). */
   private async refresh(collection: string, old: State, haveLock: boolean): Promise<State> {
     const read = await this.readManifest(collection);
-    if (!read || read.version < FORMAT_VERSION || read.manifest.next < old.manifest.next) return this.load(collection, haveLock);
+    // Gone, older, or emptied by a rebuild since: the old directory says nothing about it.
+    if (!read || read.version < FORMAT_VERSION || read.manifest.next < old.manifest.next || read.manifest.reset !== old.manifest.reset) return this.load(collection, haveLock);
     if (read.generation === old.generation) return old;
     // A copy: reads and writes still running on the old state must see the directory that matches its manifest.
     const st: State = { generation: read.generation, manifest: read.manifest, dir: new Map(old.dir), tail: null, damaged: [...old.damaged] };

@@ -27,7 +27,7 @@ export async function forgetGroup(db: VaultDb, group: string): Promise<void> {
  * caller's transaction). [group] … [group, []] spans every key that starts
  * with the group: arrays sort after strings and numbers.
  */
-export async function deletePages(db: VaultDb, group: string): Promise<void> {
+async function deletePages(db: VaultDb, group: string): Promise<void> {
   await db.pages.where('[partition+collection+page]').between([group], [group, []]).delete();
   await db.directory.where('[partition+collection+page]').between([group], [group, []]).delete();
   await db.manifests.where('[partition+collection]').between([group], [group, []]).delete();
