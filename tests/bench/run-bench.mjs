@@ -18,6 +18,7 @@ import { chromium } from '@playwright/test';
 import { build } from 'vite';
 import { CHROMIUM_ARGS, chromiumPath } from '../support/chromium.mjs';
 import { serveStatic } from '../support/static-server.mjs';
+import { label, logger, median, round, withTimeout } from './runner-util.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = resolve(HERE, '../..');
@@ -62,22 +63,7 @@ const KDF_ITERATIONS = 600_000;
 const BULK_REPEAT_MAX = 20_000;
 const STEP_TIMEOUT_MS = 5 * 60_000;
 
-const label = (n) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
-const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
-const started = Date.now();
-const log = (msg) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000}s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const { started, log } = logger();
 
 // ---------------------------------------------------------------- subjects
 
