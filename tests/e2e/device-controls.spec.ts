@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { PASSWORD, addContact, enroll, logIn, syncUntilLocked, syncUntilSent, logInOnceAdmitted } from './support/app';
+import { PASSWORD, addContact, enroll, logIn, syncUntilLocked, syncUntilSent, syncUntilWiped, logInOnceAdmitted } from './support/app';
 import { NOTHING_LEFT, appStores, storedPolicies } from './support/app-stores';
 import { consoleSession } from './support/console';
 import { serverAndDevices } from './support/devices';
@@ -166,11 +166,7 @@ test.describe('policies and commands', () => {
   test('wipe: keys and every store of the app are gone, and the console says so', async () => {
     const admin = await adminApi(server);
     await admin.command('wipe');
-    await expect(async () => {
-      await syncNow(page);
-      // The page reloads into an app with no account.
-      await expect(page.getByRole('heading', { name: 'Set up your account' })).toBeVisible({ timeout: 3_000 });
-    }).toPass({ timeout: 60_000 });
+    await syncUntilWiped(page);
     expect((await admin.device()).state).toBe('wiped');
     expect(await appStores(page)).toEqual(NOTHING_LEFT);
   });

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { PASSWORD, addContact, enroll, logIn, waitForOfflineReady, logInOnceAdmitted } from './support/app';
+import { PASSWORD, addContact, enroll, logIn, waitForOfflineReady, logInOnceAdmitted, syncUntilWiped } from './support/app';
 import { NOTHING_LEFT, appStores, storedPolicies } from './support/app-stores';
 import { launchProfile, tempProfile } from './support/browser';
 import { consoleSession } from './support/console';
@@ -161,15 +161,7 @@ test.describe('device policies', () => {
     const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
     await wipedProfile('wilma', async (page, deviceState) => {
       expect((await admin.call('POST', `/admin/devices/${(await deviceState()).id}/commands`, { kind: 'wipe' })).status).toBe(201);
-      const wiped = page.getByRole('heading', { name: 'Set up your account' });
-      await expect(async () => {
-        // A sync already under way (the one after the contact was saved) may carry out the wipe first.
-        if (!(await wiped.isVisible())) {
-          await page.getByRole('link', { name: 'Settings' }).click({ timeout: 2_000 });
-          await page.getByRole('button', { name: 'Sync now' }).click({ timeout: 2_000 });
-        }
-        await expect(wiped).toBeVisible({ timeout: 3_000 });
-      }).toPass({ timeout: 60_000 });
+      await syncUntilWiped(page);
     });
   });
 

@@ -87,7 +87,7 @@ export class Vault implements VaultApi {
           this.endSession();
           return;
         }
-        void this.applyInbox().catch(() => undefined);
+        void this.applyInbox().catch(reportApplyFailure);
         void this.syncAccount().catch(() => undefined);
       };
     }
@@ -452,7 +452,7 @@ export class Vault implements VaultApi {
     s.partitions = next;
     if (!next.has(s.active)) s.active = s.account.personalGroup;
     this.notify({ partition: '', collection: '', ids: [] });
-    void this.applyInbox().catch(() => undefined);
+    void this.applyInbox().catch(reportApplyFailure);
   }
 
   /** Refuses a login the user's policy does not allow now (PolicyDenied naming the reason). Unknown users pass: the password check answers them. */
@@ -476,7 +476,7 @@ export class Vault implements VaultApi {
     const syncs = (await this.db.serverSessions.get(account.userId)) !== undefined;
     this.current = { account, partitions, active: account.personalGroup, clock: new HlcClock(await this.deviceId()), syncs };
     // In the background: unlock does not wait for sync.
-    void this.applyInbox().catch(() => undefined);
+    void this.applyInbox().catch(reportApplyFailure);
     void this.syncAccount().catch(() => undefined);
     return this.info(this.current);
   }
@@ -573,6 +573,11 @@ export class Vault implements VaultApi {
       }
     }
   }
+}
+
+/** An apply that failed is retried at the next sync; the console says why (a code and a page name, never data). */
+function reportApplyFailure(e: unknown): void {
+  console.warn('FieldVault: received changes not applied yet:', e instanceof VaultError ? `${e.code}${e.detail ? ` (${e.detail})` : ''}` : e);
 }
 
 /** Changes waiting in the outbox or inbox of `groups`, from the [group+n] index alone (no values read). */

@@ -74,6 +74,23 @@ export async function syncUntilLocked(page: Page, reason: string) {
   }).toPass({ timeout: 60_000 });
 }
 
+/**
+ * Syncs until a wipe the server has queued is carried out: the page reloads
+ * into an app with no account. A sync already under way may carry it out
+ * first, and the reload may take a while: the loop only asks for a sync
+ * while the app still shows its screens.
+ */
+export async function syncUntilWiped(page: Page) {
+  const setup = page.getByRole('heading', { name: 'Set up your account' });
+  await expect(async () => {
+    if (!(await setup.isVisible())) {
+      await page.getByRole('link', { name: 'Settings' }).click({ timeout: 2_000 });
+      await page.getByRole('button', { name: 'Sync now' }).click({ timeout: 2_000 });
+    }
+    await expect(setup).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
+}
+
 /** Reopens the app (which syncs) and logs in until the device lets the user in (a lifted lock or policy has reached it). */
 export async function logInOnceAdmitted(page: Page, username: string, password = PASSWORD) {
   await expect(async () => {
