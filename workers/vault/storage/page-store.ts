@@ -64,17 +64,8 @@ interface State {
 const SCAN_BATCH_PAGES = 64;
 /** A tail this close to the budget is closed: new records start a new page instead of re-sealing a full one. */
 const TAIL_ROOM = 512;
-/**
- * A page whose share of current records falls below this is compacted.
- * Measured: a collection takes about 1.2x Dexie's disk before any dead
- * space (encryption, 4 KiB padding, the directory). Compacting once a
- * quarter of a page is dead keeps dead space under a third of the live
- * data, so the whole stays within 1.5x (DESIGN §4); at one half, 30%
- * random updates left every page just above the line and the store at
- * 1.5-1.6x. The price: up to three live records rewritten, in the
- * background, per record written again.
- */
-const COMPACT_BELOW = 0.75;
+/** A page whose share of current records falls below this is compacted. */
+const COMPACT_BELOW = 0.5;
 /** Pages rewritten per compaction step (one transaction, one lock hold). */
 const COMPACT_STEP_PAGES = 32;
 /** A directory snapshot is not worth writing while fewer pages than this would be replayed at load. */
@@ -678,8 +669,8 @@ export class PageStore {
 
   /**
    * Rewrites up to COMPACT_STEP_PAGES pages whose current share fell below
-   * COMPACT_BELOW: their current records are appended to the log and the
-   * pages deleted, in one commit. True if more such pages remain.
+   * half: their current records are appended to the log and the pages
+   * deleted, in one commit. True if more such pages remain.
    */
   private async compactStep(collection: string, st: State): Promise<boolean> {
     const pages = st.manifest.pages;
