@@ -471,10 +471,13 @@ export class Vault implements VaultApi {
   private async start(account: UnlockedAccount): Promise<SessionInfo> {
     const partitions = await this.partitionsFor(account);
     this.rejectedEnvelopes = 0;
-    // The directories of the records the user sees first are read now, as part of unlocking.
-    await partitions.get(account.personalGroup)!.pages.preload(ENTITY_TYPES.map((t) => t.name)).catch(() => undefined);
-    const syncs = (await this.db.serverSessions.get(account.userId)) !== undefined;
-    this.current = { account, partitions, active: account.personalGroup, clock: new HlcClock(await this.deviceId()), syncs };
+    const [, session, deviceId] = await Promise.all([
+      // The directories of the records the user sees first are read now, as part of unlocking.
+      partitions.get(account.personalGroup)!.pages.preload(ENTITY_TYPES.map((t) => t.name)).catch(() => undefined),
+      this.db.serverSessions.get(account.userId),
+      this.deviceId(),
+    ]);
+    this.current = { account, partitions, active: account.personalGroup, clock: new HlcClock(deviceId), syncs: session !== undefined };
     // In the background: unlock does not wait for sync.
     void this.applyInbox().catch(reportApplyFailure);
     void this.syncAccount().catch(() => undefined);

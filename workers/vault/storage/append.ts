@@ -82,22 +82,15 @@ export function planAppend(input: AppendInput): AppendPlan {
   // (a single put must not rebuild the list of a 100,000-record collection).
   const pages = m.pages.slice();
   if (tail) pages.pop(); // the tail is the last page; listed again below, as rewritten
-  const drop: number[] = [];
-  const gone = new Set<number>();
-  for (const seq of retired) {
-    drop.push(seq);
-    gone.add(seq);
-  }
+  const gone = new Set<number>(retired);
   for (const [seq, n] of lost) {
     const i = findPage(pages, seq);
     const cur = pages[i]!.cur - n;
     if (cur > 0) pages[i] = { ...pages[i]!, cur };
-    else if (!gone.has(seq)) {
-      drop.push(seq); // nothing current left: reclaimed at once, no rewrite needed
-      gone.add(seq);
-    }
+    else gone.add(seq); // nothing current left: reclaimed at once, no rewrite needed
   }
   const kept = gone.size ? pages.filter((p) => !gone.has(p.seq)) : pages;
+  const drop = [...gone];
   let seq = m.next;
   const out: AppendPlan['pages'] = [];
   builders.forEach((builder, i) => {

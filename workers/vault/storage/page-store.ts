@@ -132,8 +132,8 @@ export class PageStore {
   }
 
   async stats(collection: string): Promise<{ records: number; pages: number }> {
-    const { manifest } = await this.read(collection, async (st) => st);
-    return { records: manifest.count, pages: manifest.pages.length };
+    const m = await this.manifest(collection);
+    return { records: m.count, pages: m.pages.length };
   }
 
   /** The current manifest (tests and diagnostics). */
@@ -173,41 +173,14 @@ export class PageStore {
     const found: (readonly StoredRecord[])[] = [];
     const result = await this.read(collection, async (st) => {
       found.length = 0;
-      const damaged = new Set([...(st.manifest.damaged ?? []), ...st.damaged]);
-      const pages = st.manifest.pages;
-      const read = (start: number) => {
-        const rows = this.readRange(collection, pages.slice(start, start + SCAN_BATCH_PAGES));
-        rows.catch(() => undefined); // surfaced when its turn comes
-        return rows;
-      };
-      // IndexedDB reads the next range while this one is decrypted and visited.
-      let next = read(0);
-      for (let start = 0; start < pages.length; start += SCAN_BATCH_PAGES) {
-        const rows = await next;
-        if (start + SCAN_BATCH_PAGES < pages.length) next = read(start + SCAN_BATCH_PAGES);
-        const batch = pages.slice(start, start + SCAN_BATCH_PAGES);
-        const decoded = await Promise.all(
-          batch.map((info) =>
-            this.pageFromRows(collection, st, info, rows).then(
-              (p) => ({ info, p }),
-              (e: unknown) => {
-                if (e instanceof VaultError && e.code === 'Tampered') damaged.add(e.detail ?? describeSlot(this.slot(collection, 'page', info.seq)));
-                else throw e;
-                return null;
-              },
-            ),
-          ),
-        );
-        for (const d of decoded) {
-          if (!d) continue;
-          const { body } = d.p;
-          const seq = d.info.seq;
-          // A page's older copies of records written again later are dead space, not results.
-          const keep = d.info.cur === d.info.n ? undefined : (id: string) => st.dir.get(id) === seq;
-          found.push(match ? body.select(match, keep) : keep ? body.all().filter((r) => keep(r.id)) : body.all());
-        }
-      }
-      return { damaged: [...damaged] };
+      await this.forEachPage(collection, st, st.manifest.pages, (info, page) => {
+        if (!page) return;
+        const { body } = page;
+        // A page's older copies of records written again later are dead space, not results.
+        const keep = info.cur === info.n ? undefined : (id: string) => st.dir.get(id) === info.seq;
+        found.push(match ? body.select(match, keep) : keep ? body.all().filter((r) => keep(r.id)) : body.all());
+      });
+      return { damaged: [...new Set([...(st.manifest.damaged ?? []), ...st.damaged])] };
     });
     for (const list of found) visit(list);
     return result;
@@ -226,7 +199,7 @@ export class PageStore {
     fn: (existing: Map<string, StoredRecord>) => Mutation<R>,
     sync: SyncWrites = {},
   ): Promise<R> {
-    return this.locked(async () => {
+    return this.exclusive(async () => {
       for (let attempt = 0; ; attempt++) {
         try {
           return await this.mutateOnce(collection, ids, fn, sync);
@@ -367,7 +340,7 @@ export class PageStore {
     const last = plan.pages[plan.pages.length - 1];
     if (last) st.tail = last.builder;
     plan.pages.forEach(({ seq, builder }, i) => {
-      this.cache.set(this.cacheKey(collection, seq), { generation: gen, body: PageBody.of([...builder.records()]), bytes: texts[i]!.length });
+      this.cache.set(this.cacheKey(collection, seq), { generation: gen, body: PageBody.of(builder.records()), bytes: texts[i]!.length });
     });
     this.scheduleUpkeep(collection);
   }
@@ -394,13 +367,9 @@ export class PageStore {
 
   private keyFor = (epoch: number): PageKey | undefined => this.keys.byEpoch.get(epoch);
 
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
-    return this.mutex.run(`fv:partition:${this.partition}`, fn);
-  }
-
-  /** Runs `fn` holding the partition's write lock (for work that must not interleave with writes, such as a rebuild). */
+  /** Runs `fn` holding the partition's write lock (writes, upkeep, migration, and work such as a rebuild that must not interleave with them). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.locked(fn);
+    return this.mutex.run(`fv:partition:${this.partition}`, fn);
   }
 
   /**
@@ -520,22 +489,30 @@ export class PageStore {
    * collection stays readable, and scans report it.
    */
   private async replay(collection: string, st: State, from: number): Promise<void> {
-    const pages = st.manifest.pages.filter((x) => x.seq >= from);
+    await this.forEachPage(collection, st, st.manifest.pages.filter((x) => x.seq >= from), (info, page) => {
+      for (let k = 0; k < (page?.body.count ?? 0); k++) st.dir.set(page!.body.id(k), info.seq);
+    });
+  }
+
+  /**
+   * Visits the decrypted pages of `pages` (ascending in the manifest) in
+   * order, a batch at a time, IndexedDB reading the next batch while this
+   * one is decrypted. A damaged page is visited as null; it is named in
+   * st.damaged (noteDamage), so the rest of the collection stays readable.
+   */
+  private async forEachPage(collection: string, st: State, pages: readonly PageInfo[], visit: (info: PageInfo, page: CachedPage | null) => void): Promise<void> {
+    const read = (start: number) => {
+      const rows = this.readRange(collection, pages.slice(start, start + SCAN_BATCH_PAGES));
+      rows.catch(() => undefined); // surfaced when its turn comes
+      return rows;
+    };
+    let next = read(0);
     for (let start = 0; start < pages.length; start += SCAN_BATCH_PAGES) {
+      const rows = await next;
+      if (start + SCAN_BATCH_PAGES < pages.length) next = read(start + SCAN_BATCH_PAGES);
       const batch = pages.slice(start, start + SCAN_BATCH_PAGES);
-      const rows = await this.readRange(collection, batch);
-      const decoded = await Promise.all(
-        batch.map((info) =>
-          this.pageFromRows(collection, st, info, rows).catch((e: unknown) => {
-            if (!(e instanceof VaultError && e.code === 'Tampered')) throw e;
-            return null; // named in st.damaged
-          }),
-        ),
-      );
-      decoded.forEach((page, i) => {
-        const seq = batch[i]!.seq;
-        for (let k = 0; k < (page?.body.count ?? 0); k++) st.dir.set(page!.body.id(k), seq);
-      });
+      const decoded = await Promise.all(batch.map((info) => this.pageFromRows(collection, st, info, rows).catch(skipDamaged)));
+      decoded.forEach((page, i) => visit(batch[i]!, page));
     }
   }
 
@@ -603,7 +580,7 @@ export class PageStore {
     for (let attempt = 0; ; attempt++) {
       try {
         if (attempt < 2) return await run(await this.state(collection));
-        return await this.locked(async () => run(await this.state(collection, true)));
+        return await this.exclusive(async () => run(await this.state(collection, true)));
       } catch (e) {
         if (!(e instanceof Stale)) throw e;
         if (attempt >= 2) throw new VaultError('Tampered', e.message);
@@ -633,7 +610,7 @@ export class PageStore {
     for (const collection of due)
       this.upkeep = this.upkeep.then(async () => {
         // Bounded steps, each under the lock on its own, so writers get a turn in between.
-        while (!this.closed && (await this.locked(() => this.upkeepStep(collection)))) {}
+        while (!this.closed && (await this.exclusive(() => this.upkeepStep(collection)))) {}
       }).catch(() => undefined); // an optimisation: a failure (another tab, a full disk) leaves a valid store and is retried after the next write
     return this.upkeep;
   }
@@ -712,9 +689,16 @@ export class PageStore {
     });
     if (legacy.damaged.length) plan.manifest = { ...plan.manifest, damaged: legacy.damaged };
     // Old page numbers overlap the new seqs: every old page is dropped first, in the same transaction.
-    plan.drop = legacy.pages.filter((n) => !plan.pages.some((x) => x.seq === n));
+    const rewritten = new Set(plan.pages.map((x) => x.seq));
+    plan.drop = legacy.pages.filter((n) => !rewritten.has(n));
     await this.commit(collection, st, plan, {});
   }
+}
+
+/** A page that failed its integrity check is skipped (it is already named in st.damaged); anything else goes on up. */
+function skipDamaged(e: unknown): null {
+  if (e instanceof VaultError && e.code === 'Tampered') return null;
+  throw e;
 }
 
 /** Remembers a damaged page in the collection's state (upkeep stops, scans name it), and rethrows. */

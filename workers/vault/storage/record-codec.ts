@@ -114,8 +114,9 @@ export class PageBuilder {
     return this.rows.get(id)?.record;
   }
 
-  records(): IterableIterator<StoredRecord> {
-    return Array.from(this.rows.values(), (r) => r.record).values();
+  /** The records, in write order. */
+  records(): StoredRecord[] {
+    return Array.from(this.rows.values(), (r) => r.record);
   }
 
   set(r: StoredRecord): void {
