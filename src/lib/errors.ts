@@ -75,7 +75,7 @@ export function deserializeVaultError(s: SerializedVaultError): VaultError {
 /** Maps IndexedDB/DOM quota failures (which arrive under several names) to QuotaExceeded. */
 export function isQuotaError(e: unknown): boolean {
   if (!e || typeof e !== 'object') return false;
-  const name = (e as { name?: string }).name;
-  const inner = (e as { inner?: unknown }).inner;
-  return name === 'QuotaExceededError' || (inner !== undefined && isQuotaError(inner));
+  const { name, inner, failures } = e as { name?: string; inner?: unknown; failures?: unknown };
+  // Dexie reports a full disk as the error itself, as the cause of an abort, or among a bulk write's failures.
+  return name === 'QuotaExceededError' || (inner !== undefined && isQuotaError(inner)) || (Array.isArray(failures) && failures.some(isQuotaError));
 }

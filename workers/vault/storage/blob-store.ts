@@ -113,10 +113,6 @@ async function ifNotWriting(id: string, fn: () => Promise<void>): Promise<boolea
   })) as boolean;
 }
 
-/** A full disk, however Dexie reports it: the error itself, as the cause of an abort, or among a bulk write's failures. */
-const isFullDisk = (e: unknown): boolean =>
-  isQuotaError(e) || (!!e && typeof e === 'object' && Array.isArray((e as { failures?: unknown }).failures) && (e as { failures: unknown[] }).failures.some(isQuotaError));
-
 /** Databases whose orphan sweep has been started in this realm. */
 const swept = new WeakSet<VaultDb>();
 
@@ -148,7 +144,7 @@ export class BlobStore {
       // Nothing of a failed put stays behind: wait for chunk transactions still running, then drop what they stored.
       await Promise.allSettled(pending);
       await this.dropChunks(id).catch(() => undefined);
-      if (isFullDisk(e)) throw new VaultError('QuotaExceeded', `attachment ${name}`);
+      if (isQuotaError(e)) throw new VaultError('QuotaExceeded', `attachment ${name}`);
       throw e;
     } finally {
       mark.release();
