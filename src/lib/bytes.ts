@@ -6,6 +6,25 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export const utf8 = (s: string): Uint8Array<ArrayBuffer> => encoder.encode(s);
 export const fromUtf8 = (b: Uint8Array): string => decoder.decode(b);
 
+/**
+ * u32 BE byte length ‖ UTF-8 of `text` ‖ zeros to a multiple of `multiple`:
+ * the plaintext layout of the sealed formats, so sizes leak only to that multiple.
+ */
+export function padText(text: string, multiple: number): Uint8Array<ArrayBuffer> {
+  const body = utf8(text);
+  const out = new Uint8Array(Math.ceil((4 + body.length) / multiple) * multiple);
+  new DataView(out.buffer).setUint32(0, body.length);
+  out.set(body, 4);
+  return out;
+}
+
+/** The text of padText's layout; null when the length prefix does not fit. Throws TypeError on invalid UTF-8. */
+export function unpadText(p: Uint8Array): string | null {
+  if (p.length < 4) return null;
+  const len = new DataView(p.buffer, p.byteOffset, 4).getUint32(0);
+  return len > p.length - 4 ? null : fromUtf8(p.subarray(4, 4 + len));
+}
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   let len = 0;
   for (const p of parts) len += p.length;

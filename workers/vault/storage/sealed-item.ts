@@ -1,5 +1,5 @@
 import { VaultError } from '../../../src/lib/errors';
-import { fromUtf8, utf8 } from '../../../src/lib/bytes';
+import { padText, unpadText, utf8 } from '../../../src/lib/bytes';
 import { open, seal } from '../crypto/aead';
 import type { PageKey } from '../crypto/keys';
 
@@ -60,27 +60,10 @@ export function readHeader(data: Uint8Array, s: Slot): Header {
   return { version, epoch: dv.getUint32(1), generation: dv.getUint32(5) };
 }
 
-/** Length-prefixed, zero-padded plaintext: sizes leak only to the nearest 4 KiB. */
-function pad(json: string): Uint8Array<ArrayBuffer> {
-  const body = utf8(json);
-  const total = Math.ceil((4 + body.length) / PAD_BYTES) * PAD_BYTES;
-  const out = new Uint8Array(total);
-  new DataView(out.buffer).setUint32(0, body.length);
-  out.set(body, 4);
-  return out;
-}
-
-function unpad(p: Uint8Array, what: string): string {
-  if (p.length < 4) throw new VaultError('Tampered', what);
-  const len = new DataView(p.buffer, p.byteOffset, 4).getUint32(0);
-  if (len > p.length - 4) throw new VaultError('Tampered', `${what} length`);
-  return fromUtf8(p.subarray(4, 4 + len));
-}
-
 /** Seals a JSON text (already serialized, so callers can size it first) in the current format. */
 export function sealJson(key: PageKey, s: Slot, epoch: number, generation: number, json: string): Promise<Uint8Array<ArrayBuffer>> {
   const h: Header = { version: FORMAT_VERSION, epoch, generation };
-  return seal(key, pad(json), aad(s, h), encodeHeader(h));
+  return seal(key, padText(json, PAD_BYTES), aad(s, h), encodeHeader(h));
 }
 
 /**
@@ -97,10 +80,11 @@ export async function openJson<T>(
   const key = keyFor(header.epoch);
   if (!key) throw new VaultError('Tampered', `${what} names unknown epoch ${header.epoch}`);
   const plain = await open(key, data, aad(s, header), what, HEADER_BYTES);
+  const text = unpadText(plain);
+  if (text === null) throw new VaultError('Tampered', `${what} length`);
   try {
-    return { header, value: JSON.parse(unpad(plain, what)) as T };
-  } catch (e) {
-    if (e instanceof VaultError) throw e;
+    return { header, value: JSON.parse(text) as T };
+  } catch {
     throw new VaultError('Tampered', `${what} content`);
   }
 }

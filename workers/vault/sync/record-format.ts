@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StoredRecord } from '../../../src/domain/record';
 import { VaultError } from '../../../src/lib/errors';
-import { fromUtf8, utf8 } from '../../../src/lib/bytes';
+import { padText, unpadText, utf8 } from '../../../src/lib/bytes';
 import { open, sealMany } from '../crypto/aead';
 import type { RecordKey } from '../crypto/keys';
 import { decodeRecords, encodeRecords } from '../storage/record-codec';
@@ -53,19 +53,11 @@ const V2 = z.object({ t: Collection, p: z.unknown() });
 
 const aad = (version: number, group: string, id: string, epoch: number) => utf8(`fv${version}/record|${group}|${id}|${epoch}`);
 
-function padded(json: string): Uint8Array<ArrayBuffer> {
-  const body = utf8(json);
-  const plain = new Uint8Array(Math.ceil((4 + body.length) / PAD) * PAD);
-  new DataView(plain.buffer).setUint32(0, body.length);
-  plain.set(body, 4);
-  return plain;
-}
-
 /** Seals each record of `collection` as one change (one AES-GCM message each), in the current format. */
 export function sealRecords(key: RecordKey, group: string, epoch: number, collection: string, records: readonly StoredRecord[]): Promise<Uint8Array<ArrayBuffer>[]> {
   const t = JSON.stringify(collection);
   const items = records.map((r) => ({
-    plaintext: padded(`{"t":${t},"p":${encodeRecords([r])}}`),
+    plaintext: padText(`{"t":${t},"p":${encodeRecords([r])}}`, PAD),
     aad: aad(RECORD_FORMAT_VERSION, group, r.id, epoch),
   }));
   return sealMany(key, items, new Uint8Array([RECORD_FORMAT_VERSION]));
@@ -90,9 +82,9 @@ export async function openRecord(
   const plain = await open(key, data, aad(version, group, recordId, epoch), what, 1);
   let json: unknown;
   try {
-    const len = new DataView(plain.buffer, plain.byteOffset).getUint32(0);
-    if (len > plain.length - 4) throw new TypeError('length');
-    json = JSON.parse(fromUtf8(plain.subarray(4, 4 + len)));
+    const text = unpadText(plain);
+    if (text === null) throw new TypeError('length');
+    json = JSON.parse(text);
   } catch {
     throw new VaultError('Tampered', `${what} content`);
   }
