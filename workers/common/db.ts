@@ -138,6 +138,12 @@ export interface InboxRow {
   group: string;
   n: number;
   changes: InboxChange[];
+  /**
+   * Random id of the pull that stored the row. A full sync pulls the same
+   * changes again under the same keys: an apply that read the older row
+   * must not retire the newer one (workers/common/inbox-rows.ts).
+   */
+  pull?: string;
 }
 
 export interface InboxChange {

@@ -9,13 +9,14 @@ export interface InboxOutcome {
 }
 
 const same = (a: InboxRow, b: InboxRow): boolean =>
-  a.n === b.n && a.changes[0]?.changeId === b.changes[0]?.changeId && a.changes[a.n - 1]?.changeId === b.changes[b.n - 1]?.changeId;
+  a.pull === b.pull && a.n === b.n && a.changes[0]?.changeId === b.changes[0]?.changeId && a.changes[a.n - 1]?.changeId === b.changes[b.n - 1]?.changeId;
 
 /**
  * Retires the rows an apply read, inside the caller's transaction (which
  * must include db.inbox). A row the service worker stored again meanwhile
- * under the same key (a full sync re-pulling a page that now holds more)
- * is left alone: its new changes were not applied.
+ * under the same key (a full sync pulling the page again, with the same
+ * changes or more) is left alone: a rebuild about to drop the pages needs
+ * it, and any new changes in it were not applied.
  */
 export function retireInboxRows(db: VaultDb, outcome: InboxOutcome): Promise<unknown> {
   if (!outcome.rows.length) return Promise.resolve();

@@ -194,7 +194,8 @@ function inboxRows(changes: PullResponse['changes']): InboxRow[] {
     list.push({ seq: c.seq, changeId: c.changeId, recordId: c.recordId, epoch: c.epoch, deviceId: c.deviceId, data: fromBase64(c.data) });
     byGroup.set(c.group, list);
   }
-  return [...byGroup].map(([group, list]) => ({ seq: list[0]!.seq, group, n: list.length, changes: list }));
+  const pull = crypto.randomUUID();
+  return [...byGroup].map(([group, list]) => ({ seq: list[0]!.seq, group, n: list.length, changes: list, pull }));
 }
 
 async function uploadBlobs(db: VaultDb, api: ApiClient, s: ServerSessionRow): Promise<number> {
