@@ -17,15 +17,26 @@ describe('retiring applied inbox rows', () => {
     const db = freshDb();
     const read = row('first pull', ['a', 'b']);
     await db.inbox.put(read);
-    await db.transaction('rw', db.inbox, () => retireInboxRows(db, { rows: [read], keep: new Map([[1, row('first pull', ['b'])]]) }));
+    await db.transaction('rw', db.inbox, db.groups, () => retireInboxRows(db, { rows: [read], keep: new Map([[1, row('first pull', ['b'])]]) }));
     expect((await db.inbox.get(1))!.changes.map((c) => c.changeId)).toEqual(['b']);
 
     const again = row('full sync', ['a', 'b']); // pulled again while an apply of the older row was under way
     await db.inbox.put(again);
-    await db.transaction('rw', db.inbox, () => retireInboxRows(db, { rows: [read], keep: new Map() }));
+    await db.transaction('rw', db.inbox, db.groups, () => retireInboxRows(db, { rows: [read], keep: new Map() }));
     expect(await db.inbox.get(1)).toEqual(again);
 
-    await db.transaction('rw', db.inbox, () => retireInboxRows(db, { rows: [again], keep: new Map() }));
+    await db.transaction('rw', db.inbox, db.groups, () => retireInboxRows(db, { rows: [again], keep: new Map() }));
     expect(await db.inbox.get(1)).toBeUndefined();
+  });
+
+  it('retires nothing while the group waits for a full-sync rebuild: the rebuild needs every row', async () => {
+    const db = freshDb();
+    const read = row('full sync', ['a']);
+    await db.inbox.put(read);
+    for (const rebuild of ['pulling', 'pulled'] as const) {
+      await db.groups.put({ id: 'g', epoch: 1, owner: 'u', rebuild });
+      await db.transaction('rw', db.inbox, db.groups, () => retireInboxRows(db, { rows: [read], keep: new Map() }));
+      expect(await db.inbox.get(1)).toEqual(read);
+    }
   });
 });

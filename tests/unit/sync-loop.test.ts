@@ -6,6 +6,22 @@ import { unpackChanges } from '../../workers/common/outbox-row';
 import { Vault } from '../../workers/vault/vault';
 import { enrolledOffline } from './helpers/vault-fixtures';
 
+/** Lets a test run the service worker's part between an apply pass's rebuild check and its reading of the inbox. */
+const afterRebuildCheck = vi.hoisted(() => ({ run: undefined as undefined | (() => Promise<void>) }));
+vi.mock('../../workers/vault/sync/rebuild', async (importOriginal) => {
+  const m = await importOriginal<typeof import('../../workers/vault/sync/rebuild')>();
+  return {
+    ...m,
+    rebuildIfPulled: async (...args: Parameters<typeof m.rebuildIfPulled>) => {
+      const state = await m.rebuildIfPulled(...args);
+      const run = afterRebuildCheck.run;
+      afterRebuildCheck.run = undefined;
+      await run?.();
+      return state;
+    },
+  };
+});
+
 /**
  * The device half of sync without a server: outbox entries of one device are
  * moved, as the opaque bytes the server would relay, into the other device's
@@ -199,6 +215,28 @@ describe('sync between two devices of one user', () => {
     expect((await b.v.getRecord('contact', r1.id)).values.name).toBe('First');
     expect((await b.v.getRecord('contact', r2.id)).values.name).toBe('Second');
     expect((await b.v.getRecord('visit', visit.id)).values.notes).toBe('Not sent yet');
+    expect(await b.db.inbox.count()).toBe(0);
+  });
+
+  it('a full sync that starts while an apply pass is under way: the pass does not consume the re-pulled rows the rebuild needs', async () => {
+    const { a, b } = await pair('fay');
+    const r1 = await a.v.putRecord('contact', { name: 'First' });
+    const r2 = await a.v.putRecord('contact', { name: 'Second' });
+    const history = asPulled(await relay(a.db, b.db));
+    await b.v.applyInbox();
+    const group = history[0]!.group;
+    // The pass found no rebuild pending; then the service worker ran a whole full sync before the pass read the inbox.
+    afterRebuildCheck.run = async () => {
+      await startFullSync(b.db);
+      await b.db.inbox.bulkPut(history);
+      await b.db.transaction('rw', b.db.groups, () => pulledToEnd(b.db, [group]));
+    };
+    await b.v.applyInbox();
+    expect(await b.db.inbox.count()).toBe(history.length);
+    await b.v.applyInbox(); // the rebuild, from the rows still there
+    expect((await b.db.groups.get(group))!.rebuild).toBeUndefined();
+    expect((await b.v.getRecord('contact', r1.id)).values.name).toBe('First');
+    expect((await b.v.getRecord('contact', r2.id)).values.name).toBe('Second');
     expect(await b.db.inbox.count()).toBe(0);
   });
 });

@@ -13,14 +13,20 @@ const same = (a: InboxRow, b: InboxRow): boolean =>
 
 /**
  * Retires the rows an apply read, inside the caller's transaction (which
- * must include db.inbox). A row the service worker stored again meanwhile
- * under the same key (a full sync pulling the page again, with the same
- * changes or more) is left alone: a rebuild about to drop the pages needs
- * it, and any new changes in it were not applied.
+ * must include db.inbox and db.groups). Nothing is retired while the
+ * group waits for a full-sync rebuild ('pulling' or 'pulled'): the rebuild
+ * empties the pages and rebuilds them from the inbox alone, so a row
+ * applied before it must still be there after it (an apply pass that began
+ * before the full sync started would otherwise consume the re-pulled rows).
+ * A row the service worker stored again meanwhile under the same key (a
+ * full sync pulling the page again, with the same changes or more) is left
+ * alone too: any new changes in it were not applied.
  */
 export function retireInboxRows(db: VaultDb, outcome: InboxOutcome): Promise<unknown> {
-  if (!outcome.rows.length) return Promise.resolve();
-  return db.inbox.bulkGet(outcome.rows.map((r) => r.seq)).then((stored) => {
+  const group = outcome.rows[0]?.group;
+  if (group === undefined) return Promise.resolve();
+  return Promise.all([db.groups.get(group), db.inbox.bulkGet(outcome.rows.map((r) => r.seq))]).then(([g, stored]) => {
+    if (g?.rebuild) return;
     const put: InboxRow[] = [];
     const del: number[] = [];
     outcome.rows.forEach((read, i) => {

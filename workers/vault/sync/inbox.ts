@@ -88,7 +88,7 @@ export async function applyInbox(db: VaultDb, group: string, pages: PageStore, k
       result.changed.set(collection, ids);
       result.applied += records.length;
     }
-    if (!collections.length) await db.transaction('rw', db.inbox, () => retireInboxRows(db, outcome));
+    if (!collections.length) await db.transaction('rw', db.inbox, db.groups, () => retireInboxRows(db, outcome));
   }
   // Rows kept from earlier passes cap the applied sequence as well.
   const kept = await db.inbox.where('group').equals(group).first();
