@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { InboxRow } from '../../workers/common/db';
 import { retireInboxRows } from '../../workers/common/inbox-rows';
+import { strictWrite } from '../../workers/common/raw-idb';
 import { freshDb } from './helpers/vault-fixtures';
 
 const row = (pull: string, changeIds: string[]): InboxRow => ({
@@ -17,15 +18,15 @@ describe('retiring applied inbox rows', () => {
     const db = freshDb();
     const read = row('first pull', ['a', 'b']);
     await db.inbox.put(read);
-    await db.transaction('rw', db.inbox, db.groups, () => retireInboxRows(db, { rows: [read], keep: new Map([[1, row('first pull', ['b'])]]) }));
+    await strictWrite(db, ['inbox', 'groups'], (tx) => retireInboxRows(tx, { rows: [read], keep: new Map([[1, row('first pull', ['b'])]]) }));
     expect((await db.inbox.get(1))!.changes.map((c) => c.changeId)).toEqual(['b']);
 
     const again = row('full sync', ['a', 'b']); // pulled again while an apply of the older row was under way
     await db.inbox.put(again);
-    await db.transaction('rw', db.inbox, db.groups, () => retireInboxRows(db, { rows: [read], keep: new Map() }));
+    await strictWrite(db, ['inbox', 'groups'], (tx) => retireInboxRows(tx, { rows: [read], keep: new Map() }));
     expect(await db.inbox.get(1)).toEqual(again);
 
-    await db.transaction('rw', db.inbox, db.groups, () => retireInboxRows(db, { rows: [again], keep: new Map() }));
+    await strictWrite(db, ['inbox', 'groups'], (tx) => retireInboxRows(tx, { rows: [again], keep: new Map() }));
     expect(await db.inbox.get(1)).toBeUndefined();
   });
 
@@ -35,7 +36,7 @@ describe('retiring applied inbox rows', () => {
     await db.inbox.put(read);
     for (const rebuild of ['pulling', 'pulled'] as const) {
       await db.groups.put({ id: 'g', epoch: 1, owner: 'u', rebuild });
-      await db.transaction('rw', db.inbox, db.groups, () => retireInboxRows(db, { rows: [read], keep: new Map() }));
+      await strictWrite(db, ['inbox', 'groups'], (tx) => retireInboxRows(tx, { rows: [read], keep: new Map() }));
       expect(await db.inbox.get(1)).toEqual(read);
     }
   });

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { freshDb, makePageStore, putAll, rec, reopenPageStore, tombstoneIds } from './helpers/vault-fixtures';
+import { failPutsInto, freshDb, makePageStore, putAll, rec, reopenPageStore, tombstoneIds } from './helpers/vault-fixtures';
 import { brand, type PageKey } from '../../workers/vault/crypto/keys';
 import { decodeManifest, encodeManifest } from '../../workers/vault/storage/manifest';
 import { PageStore } from '../../workers/vault/storage/page-store';
@@ -257,7 +257,6 @@ describe('page store model test', () => {
     let seed = 42;
     const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const pick = () => ids[Math.floor(rand() * ids.length)]!;
-    const realBulkPut = db.pages.bulkPut.bind(db.pages);
     for (let i = 0; i < 4000; i++) {
       const op = rand();
       if (op < 0.45 || ids.length === 0) {
@@ -271,9 +270,9 @@ describe('page store model test', () => {
           seen.add(id);
           batch.push(rec(id, `v${i}-` + 'q'.repeat(Math.floor(rand() * 300))));
         }
-        // Now and then the commit fails half-way (a tab killed, a full disk): it must leave no trace.
+        // Now and then the commit fails half-way, its pages written (a tab killed, a full disk): it must leave no trace.
         const fail = rand() < 0.05;
-        if (fail) db.pages.bulkPut = (() => Promise.reject(new DOMException('killed', 'AbortError'))) as unknown as typeof db.pages.bulkPut;
+        const restore = fail ? failPutsInto('manifests', new DOMException('killed', 'AbortError')) : () => undefined;
         try {
           await putAll(store, batch);
           expect(fail).toBe(false);
@@ -284,7 +283,7 @@ describe('page store model test', () => {
         } catch (e) {
           if (!fail) throw e;
         } finally {
-          db.pages.bulkPut = realBulkPut;
+          restore();
         }
       } else if (op < 0.6) {
         const id = pick();
@@ -422,11 +421,10 @@ describe('migration from the v2 (hashed) page store', () => {
     const { store, key } = await makePageStore(db);
     const a = rec(crypto.randomUUID(), 'before');
     await putAll(store, [a]);
-    const realPut = db.manifests.put.bind(db.manifests);
-    db.manifests.put = (() => Promise.reject(new DOMException('disk full', 'QuotaExceededError'))) as unknown as typeof db.manifests.put;
+    const restore = failPutsInto('manifests', new DOMException('disk full', 'QuotaExceededError'));
     const many = records(400, 'x'.repeat(300));
     await expect(putAll(store, [{ ...a, f: { name: ['after', 'x'] } }, ...many])).rejects.toMatchObject({ code: 'QuotaExceeded' });
-    db.manifests.put = realPut;
+    restore();
     expect((await store.get('contact', a.id))?.f.name?.[0]).toBe('before');
     expect((await store.manifest('contact')).count).toBe(1);
     const fresh = reopenPageStore(db, key);

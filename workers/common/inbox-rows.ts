@@ -1,4 +1,5 @@
-import type { InboxRow, VaultDb } from './db';
+import type { GroupRow, InboxRow } from './db';
+import type { WriteTx } from './raw-idb';
 
 /** What an inbox apply did with the rows it read: each is deleted, or stored again with only `keep`'s changes. */
 export interface InboxOutcome {
@@ -13,7 +14,7 @@ const same = (a: InboxRow, b: InboxRow): boolean =>
 
 /**
  * Retires the rows an apply read, inside the caller's transaction (which
- * must include db.inbox and db.groups). Nothing is retired while the
+ * must include the inbox and groups stores). Nothing is retired while the
  * group waits for a full-sync rebuild ('pulling' or 'pulled'): the rebuild
  * empties the pages and rebuilds them from the inbox alone, so a row
  * applied before it must still be there after it (an apply pass that began
@@ -22,20 +23,17 @@ const same = (a: InboxRow, b: InboxRow): boolean =>
  * full sync pulling the page again, with the same changes or more) is left
  * alone too: any new changes in it were not applied.
  */
-export function retireInboxRows(db: VaultDb, outcome: InboxOutcome): Promise<unknown> {
+export function retireInboxRows(tx: WriteTx, outcome: InboxOutcome): void {
   const group = outcome.rows[0]?.group;
-  if (group === undefined) return Promise.resolve();
-  return Promise.all([db.groups.get(group), db.inbox.bulkGet(outcome.rows.map((r) => r.seq))]).then(([g, stored]) => {
-    if (g?.rebuild) return;
-    const put: InboxRow[] = [];
-    const del: number[] = [];
-    outcome.rows.forEach((read, i) => {
-      const now = stored[i];
-      if (!now || !same(now, read)) return;
-      const left = outcome.keep.get(read.seq);
-      if (left) put.push(left);
-      else del.push(read.seq);
-    });
-    return Promise.all([del.length ? db.inbox.bulkDelete(del) : undefined, put.length ? db.inbox.bulkPut(put) : undefined]);
+  if (group === undefined) return;
+  tx.get('groups', group, (g) => {
+    if ((g as GroupRow | undefined)?.rebuild) return;
+    for (const read of outcome.rows)
+      tx.get('inbox', read.seq, (now) => {
+        if (!now || !same(now as InboxRow, read)) return;
+        const left = outcome.keep.get(read.seq);
+        if (left) tx.put('inbox', left);
+        else tx.delete('inbox', read.seq);
+      });
   });
 }

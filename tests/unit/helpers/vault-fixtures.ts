@@ -56,3 +56,18 @@ export function tombstoneIds(store: PageStore, ids: string[], collection = 'cont
 export async function enrolledOffline(db: VaultDb, userId: string, groups: string[]): Promise<void> {
   await db.serverSessions.put({ userId, deviceId: crypto.randomUUID(), token: 'offline', groups, cursor: 0, blobCursor: 0 });
 }
+
+/**
+ * Until the returned function is called, every put into IndexedDB store
+ * `store` throws `error`, aborting its transaction with the writes issued
+ * before it (the page store commits on raw IndexedDB: workers/common/raw-idb.ts).
+ */
+export function failPutsInto(store: string, error: DOMException): () => void {
+  const proto = IDBObjectStore.prototype;
+  const real = proto.put;
+  proto.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+    if (this.name === store) throw error;
+    return real.apply(this, args);
+  };
+  return () => void (proto.put = real);
+}

@@ -4,6 +4,7 @@ import type { StoredRecord } from '../../../src/domain/record';
 import { isVaultError } from '../../../src/lib/errors';
 import type { InboxChange, InboxRow, VaultDb } from '../../common/db';
 import { retireInboxRows, type InboxOutcome } from '../../common/inbox-rows';
+import { strictWrite } from '../../common/raw-idb';
 import type { RecordKeys } from './outbox';
 import type { PageStore } from '../storage/page-store';
 import { openRecord } from './record-format';
@@ -88,7 +89,7 @@ export async function applyInbox(db: VaultDb, group: string, pages: PageStore, k
       result.changed.set(collection, ids);
       result.applied += records.length;
     }
-    if (!collections.length) await db.transaction('rw', db.inbox, db.groups, () => retireInboxRows(db, outcome));
+    if (!collections.length) await strictWrite(db, ['inbox', 'groups'], (tx) => retireInboxRows(tx, outcome));
   }
   // Rows kept from earlier passes cap the applied sequence as well.
   const kept = await db.inbox.where('group').equals(group).first();
