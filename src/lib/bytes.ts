@@ -18,6 +18,39 @@ export function padText(text: string, multiple: number): Uint8Array<ArrayBuffer>
   return out;
 }
 
+/** padText of each text, as views of a few shared buffers (see encodeEach). */
+export const padTexts = (texts: readonly string[], multiple: number): Uint8Array<ArrayBuffer>[] => encodeEach(texts, 4, multiple);
+
+/** utf8 of each text, as views of a few shared buffers (see encodeEach). */
+export const utf8Each = (texts: readonly string[]): Uint8Array<ArrayBuffer>[] => encodeEach(texts, 0, 1);
+
+/**
+ * Bulk writes encode a plaintext and an AAD per record, and one
+ * TextEncoder.encode each (an allocation and a copy) took about a third of
+ * the time of sealing them: 100,000 records, 430 and 190 ms against 1,100 ms
+ * of AES-GCM. Here the texts are encoded straight into 1 MiB buffers. The
+ * results share those buffers: hand them to encryption, never store them
+ * (storing a view stores its whole buffer).
+ */
+function encodeEach(texts: readonly string[], lengthPrefix: 0 | 4, multiple: number): Uint8Array<ArrayBuffer>[] {
+  const out: Uint8Array<ArrayBuffer>[] = [];
+  let buf = new Uint8Array(0);
+  let off = 0;
+  for (const text of texts) {
+    // The most UTF-8 a string can take: three bytes per UTF-16 unit.
+    const room = Math.ceil((lengthPrefix + 3 * text.length) / multiple) * multiple;
+    if (off + room > buf.length) {
+      buf = new Uint8Array(Math.max(room, 1 << 20));
+      off = 0;
+    }
+    const { written } = encoder.encodeInto(text, buf.subarray(off + lengthPrefix, off + room));
+    if (lengthPrefix) new DataView(buf.buffer, off, 4).setUint32(0, written);
+    out.push(buf.subarray(off, off + Math.ceil((lengthPrefix + written) / multiple) * multiple));
+    off += room;
+  }
+  return out;
+}
+
 /** The text of padText's layout; null when the length prefix does not fit. Throws TypeError on invalid UTF-8. */
 export function unpadText(p: Uint8Array): string | null {
   if (p.length < 4) return null;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StoredRecord } from '../../../src/domain/record';
 import { VaultError } from '../../../src/lib/errors';
-import { padText, unpadText, utf8 } from '../../../src/lib/bytes';
+import { padTexts, unpadText, utf8, utf8Each } from '../../../src/lib/bytes';
 import { open, sealMany } from '../crypto/aead';
 import type { RecordKey } from '../crypto/keys';
 import { decodeRecords, encodeRecords } from '../storage/record-codec';
@@ -51,16 +51,16 @@ const RecordShape = z.looseObject({
 const V1 = z.object({ t: Collection, r: RecordShape });
 const V2 = z.object({ t: Collection, p: z.unknown() });
 
-const aad = (version: number, group: string, id: string, epoch: number) => utf8(`fv${version}/record|${group}|${id}|${epoch}`);
+const aadText = (version: number, group: string, id: string, epoch: number) => `fv${version}/record|${group}|${id}|${epoch}`;
+const aad = (version: number, group: string, id: string, epoch: number) => utf8(aadText(version, group, id, epoch));
 
 /** Seals each record of `collection` as one change (one AES-GCM message each), in the current format. */
 export function sealRecords(key: RecordKey, group: string, epoch: number, collection: string, records: readonly StoredRecord[]): Promise<Uint8Array<ArrayBuffer>[]> {
   const t = JSON.stringify(collection);
-  const items = records.map((r) => ({
-    plaintext: padText(`{"t":${t},"p":${encodeRecords([r])}}`, PAD),
-    aad: aad(RECORD_FORMAT_VERSION, group, r.id, epoch),
-  }));
-  return sealMany(key, items, new Uint8Array([RECORD_FORMAT_VERSION]));
+  const texts = records.map((r) => `{"t":${t},"p":${encodeRecords([r])}}`);
+  const plaintexts = padTexts(texts, PAD);
+  const aads = utf8Each(records.map((r) => aadText(RECORD_FORMAT_VERSION, group, r.id, epoch)));
+  return sealMany(key, records.map((_, i) => ({ plaintext: plaintexts[i]!, aad: aads[i]! })), new Uint8Array([RECORD_FORMAT_VERSION]));
 }
 
 export async function sealRecord(key: RecordKey, group: string, epoch: number, collection: string, record: StoredRecord): Promise<Uint8Array<ArrayBuffer>> {
