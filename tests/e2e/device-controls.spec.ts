@@ -154,7 +154,10 @@ test.describe('policies and commands', () => {
             const r = indexedDB.open('fieldvault');
             r.onsuccess = () => {
               const all = r.result.transaction('groups').objectStore('groups').getAll();
-              all.onsuccess = () => resolve((all.result as { rebuild?: string }[]).map((g) => g.rebuild ?? 'rebuilt').sort());
+              all.onsuccess = () => {
+                r.result.close(); // left open, it would hold back the wipe's deletion of the database
+                resolve((all.result as { rebuild?: string }[]).map((g) => g.rebuild ?? 'rebuilt').sort());
+              };
             };
           }),
       );

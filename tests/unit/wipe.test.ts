@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openVaultDb } from '../../workers/common/db';
-import { shred } from '../../workers/common/wipe';
+import { eraseAll, shred } from '../../workers/common/wipe';
 import { Vault } from '../../workers/vault/vault';
 
 const PW = 'correct horse battery';
@@ -35,5 +35,33 @@ describe('remote wipe', () => {
     await again.createAccount('wes', PW);
     expect(await again.hasAccounts()).toBe(true);
     again.close();
+  });
+
+  it('a connection that never closes holds back neither the wipe nor the erasing of the data', async () => {
+    const name = `wipe-held-${Math.random().toString(36).slice(2)}`;
+    const v = new Vault({ dbName: name });
+    await v.createAccount('wes', PW);
+    await v.putRecord('contact', { name: 'Before the wipe' });
+    v.close();
+    // Opened without a versionchange handler, so it ignores the deletion request.
+    const held = await new Promise<IDBDatabase>((resolve) => {
+      const r = indexedDB.open(name);
+      r.onsuccess = () => resolve(r.result);
+    });
+    const db = openVaultDb(name);
+    await shred(db);
+    await eraseAll(db); // returns although the deletion waits for `held`
+    const counts = await Promise.all(
+      ['pages', 'manifests', 'outbox', 'meta', 'serverSessions'].map(
+        (store) =>
+          new Promise<number>((resolve) => {
+            const r = held.transaction(store).objectStore(store).count();
+            r.onsuccess = () => resolve(r.result);
+          }),
+      ),
+    );
+    expect(counts).toEqual([0, 0, 0, 0, 0]);
+    held.close(); // the browser now completes the deletion
+    await expect.poll(async () => (await indexedDB.databases()).some((d) => d.name === name)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import type Dexie from 'dexie';
+import Dexie from 'dexie';
 
 /**
  * IndexedDB under a Dexie instance, used directly on the page store's hot
@@ -26,9 +26,17 @@ export interface WriteTx {
   fail(reason: unknown): void;
 }
 
+/** The open IndexedDB database, opened the way Dexie would open it on first use; one closed on purpose (lock, wipe) stays closed. */
+async function backend(db: Dexie): Promise<IDBDatabase> {
+  if (!db.isOpen()) {
+    if (db.hasBeenClosed()) throw new Dexie.DatabaseClosedError('Database has been closed');
+    await db.open();
+  }
+  return db.backendDB();
+}
+
 export async function strictWrite(db: Dexie, stores: readonly string[], body: (tx: WriteTx) => void): Promise<void> {
-  if (!db.isOpen()) await db.open();
-  const idb = db.backendDB();
+  const idb = await backend(db);
   return new Promise<void>((resolve, reject) => {
     const t = idb.transaction([...new Set(stores)], 'readwrite', { durability: 'strict' });
     let reason: { value: unknown } | undefined;
@@ -67,8 +75,7 @@ export async function strictWrite(db: Dexie, stores: readonly string[], body: (t
 
 /** The rows under `keys` (undefined where there is none), in one read-only transaction. */
 export async function getRows<T>(db: Dexie, store: string, keys: readonly IDBValidKey[]): Promise<(T | undefined)[]> {
-  if (!db.isOpen()) await db.open();
-  const t = db.backendDB().transaction(store, 'readonly');
+  const t = (await backend(db)).transaction(store, 'readonly');
   const s = t.objectStore(store);
   return Promise.all(
     keys.map(

@@ -1,4 +1,3 @@
-import Dexie from 'dexie';
 import type { VaultDb } from './db';
 
 /**
@@ -20,15 +19,34 @@ export async function shred(db: VaultDb): Promise<void> {
   });
 }
 
-/** Deletes every store of the app in this origin. Closes `db` first. */
+/**
+ * Deletes every store of the app in this origin; closes `db`. The vault
+ * database is emptied through `db` before it is deleted: a deletion waits
+ * for every other connection to close, and one that does not (a page of
+ * an old version, a debugger, a script that never closes it) would
+ * otherwise leave the ciphertext in place and this wipe waiting for ever,
+ * with the open pages never told. The browser completes such a deletion
+ * once that connection closes.
+ */
 export async function eraseAll(db: VaultDb): Promise<void> {
+  await db.transaction('rw', db.tables, () => Promise.all(db.tables.map((t) => t.clear())));
   db.close();
-  await Dexie.delete(db.name);
+  await deleteDatabase(db.name);
   const others = (await indexedDB.databases?.().catch(() => [])) ?? [];
-  for (const d of others) if (d.name) await Dexie.delete(d.name);
+  for (const d of others) if (d.name && d.name !== db.name) await deleteDatabase(d.name);
   if (typeof caches !== 'undefined') for (const k of await caches.keys()) await caches.delete(k);
   const root = typeof navigator === 'undefined' ? undefined : await navigator.storage?.getDirectory?.().catch(() => undefined);
   if (root) for await (const name of (root as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }).keys()) await root.removeEntry(name, { recursive: true }).catch(() => undefined);
+}
+
+/** Resolves once the database is deleted, or once another connection holds the deletion back (it completes when that one closes). */
+function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.deleteDatabase(name);
+    r.onsuccess = () => resolve();
+    r.onblocked = () => resolve();
+    r.onerror = () => reject(r.error);
+  });
 }
 
 /** Finishes a wipe a crash interrupted (the marker commits with the shred, so the keys are gone already): true if there was one. */
