@@ -19,6 +19,7 @@ export class ApiHttpError extends Error {
 export const MESSAGES = {
   wrongLogin: 'The username or password is not right.',
   signIn: 'This device has to sign in to the server again.',
+  wiping: 'Your organisation is removing this app’s data from this device.',
   forbidden: 'You do not have access to this.',
   wrongCode: 'The username or unlock code is not right, or the code was used already.',
   badSignature: 'The update is not signed by this account’s key.',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CommandStatement, PolicyStatement, SignedPolicy } from '../../src/protocol/policy';
-import { CONSOLE_ORIGIN, DB_KINDS, expectOk, serverWithUsers, staffSessions, type EnrolledUser, type TestServer } from './support/harness';
+import { CommandStatement, PendingCommands, PolicyStatement, SignedPolicy } from '../../src/protocol/policy';
+import { CONSOLE_ORIGIN, DB_KINDS, enrollUser, expectOk, serverWithUsers, staffSessions, type EnrolledUser, type TestServer } from './support/harness';
 
 const ORIGIN = CONSOLE_ORIGIN;
 
@@ -93,6 +93,38 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     ]);
   });
 
+  it('150 commands queued: a page of 100 at a time, locks and unlocks in the order sent; then a wipe behind 150 more comes first', async () => {
+    const carol = await enrollUser(s.app, `carol-${kind}`);
+    const deviceId = carol.session.deviceId;
+    const send = async (kinds: string[]) => {
+      for (const k of kinds) expect((await as(admin, 'POST', `/admin/devices/${deviceId}/commands`, { kind: k })).statusCode).toBe(201);
+    };
+    const fetch = async () => {
+      const res = await carol.device.inject(s.app, 'GET', '/device/commands', { token: carol.token });
+      expectOk(res, 200);
+      const page = PendingCommands.parse(res.json);
+      return { more: page.more ?? false, commands: page.commands.map((c) => CommandStatement.parse(JSON.parse(c.statement))) };
+    };
+    const locks = Array.from({ length: 150 }, (_, i) => (i % 2 ? 'unlock' : 'lock'));
+    await send(['full-sync', ...locks]);
+    const done: string[] = [];
+    for (let page = await fetch(), n = 0; page.commands.length; page = await fetch(), n++) {
+      expect(page.commands.length).toBe(n === 0 ? 100 : 51);
+      expect(page.more).toBe(n === 0);
+      for (const c of page.commands) {
+        expectOk(await carol.device.inject(s.app, 'POST', `/device/commands/${c.id}/ack`, { token: carol.token, body: { result: 'done' } }), 204);
+        done.push(c.kind);
+      }
+    }
+    // The order they were sent in decides the outcome of locks and unlocks; a full sync waits for them.
+    expect(done).toEqual([...locks, 'full-sync']);
+
+    await send([...locks, 'wipe']);
+    const first = await fetch();
+    expect(first.commands[0]!.kind).toBe('wipe');
+    expect(first.more).toBe(true);
+  });
+
   it('the sync log per device and the audit log, for admins only', async () => {
     const deviceId = alice.session.deviceId;
     expectOk(await alice.device.inject(s.app, 'GET', '/sync/pull', { token: alice.token }), 200);
@@ -109,9 +141,16 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     expect((await as(support, 'GET', `/admin/devices/${deviceId}/sync-log`)).statusCode).toBe(403);
   });
 
-  it('a wipe acknowledged ends the device’s sessions: a token copied off it no longer works', async () => {
+  it('a wipe issued cuts the device off at once but for the wipe itself; acknowledged, it ends the device’s sessions', async () => {
     const deviceId = alice.session.deviceId;
+    expectOk(await alice.device.inject(s.app, 'GET', '/sync/pull', { token: alice.token }), 200);
     expect((await as(admin, 'POST', `/admin/devices/${deviceId}/commands`, { kind: 'wipe' })).statusCode).toBe(201);
+    // Before the device has even heard of it: no more data in or out.
+    for (const [method, url] of [['GET', '/sync/pull'], ['POST', '/sync/push'], ['GET', '/device/policy'], ['GET', '/account/unlock-codes']] as const) {
+      const refused = await alice.device.inject(s.app, method, url, { token: alice.token, ...(method === 'POST' ? { body: { changes: [] } } : {}) });
+      expect(refused.status, url).toBe(401);
+      expect(refused.json.message).toBe('Your organisation is removing this app’s data from this device.');
+    }
     const res = await alice.device.inject(s.app, 'GET', '/device/commands', { token: alice.token });
     const wipe = (res.json.commands as { statement: string }[]).map((c) => CommandStatement.parse(JSON.parse(c.statement))).find((c) => c.kind === 'wipe')!;
     expectOk(await alice.device.inject(s.app, 'POST', `/device/commands/${wipe.id}/ack`, { token: alice.token, body: { result: 'done' } }), 204);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../database';
 import type { CommandsTable } from '../schema';
 
@@ -6,8 +7,32 @@ export async function insertCommands(db: Db, rows: CommandsTable[]): Promise<voi
   if (rows.length) await db.insertInto('commands').values(rows).execute();
 }
 
-export const pendingCommands = (db: Db, deviceId: string, now: number): Promise<CommandsTable[]> =>
-  db.selectFrom('commands').selectAll().where('device_id', '=', deviceId).where('acked_at', 'is', null).where('expires_at', '>', now).orderBy('created_at').orderBy('id').execute();
+/**
+ * Up to `limit` pending commands of a device: a wipe before anything else,
+ * then locks and unlocks in the order they were sent (their order decides
+ * the outcome), then full syncs.
+ */
+export const pendingCommands = (db: Db, deviceId: string, now: number, limit: number): Promise<CommandsTable[]> =>
+  db
+    .selectFrom('commands')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('acked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy(sql`case kind when 'wipe' then 0 when 'full-sync' then 2 else 1 end`)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+
+/**
+ * Whether a wipe was issued to the device and not yet acknowledged, expired
+ * or not: such a device gets nothing but its commands (device-auth.ts).
+ */
+export async function wipeIssued(db: Db, deviceId: string): Promise<boolean> {
+  const row = await db.selectFrom('commands').select('id').where('device_id', '=', deviceId).where('acked_at', 'is', null).where('kind', '=', 'wipe').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
 
 /** Marks a pending command done; returns its kind, or null if there was no such pending command. */
 export async function ackCommand(db: Db, deviceId: string, id: string, result: string, now: number): Promise<CommandsTable['kind'] | null> {
