@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type { CommandKind, DeviceRow, SignedPolicy } from '../../src/protocol/policy';
+import { MAX_COMMANDS_PER_FETCH, type CommandKind, type DeviceRow, type SignedPolicy } from '../../src/protocol/policy';
 import type { DatabaseHandle, Db } from '../db/database';
 import { writeAudit } from '../db/repositories/audit';
 import { ackCommand, allCommands, allDevices, devicesInGroup, insertCommands, pendingCommands } from '../db/repositories/commands';
@@ -49,10 +49,11 @@ export class CommandService {
     return rows.map((r) => r.id);
   }
 
-  async pendingFor(auth: DeviceAuth, now = Date.now()): Promise<{ commands: SignedPolicy[] }> {
-    const rows = await pendingCommands(this.dbh.db, auth.deviceId, now);
+  async pendingFor(auth: DeviceAuth, now = Date.now()): Promise<{ commands: SignedPolicy[]; more: boolean }> {
+    const rows = await pendingCommands(this.dbh.db, auth.deviceId, now, MAX_COMMANDS_PER_FETCH + 1);
     return {
-      commands: rows.map((r) => {
+      more: rows.length > MAX_COMMANDS_PER_FETCH,
+      commands: rows.slice(0, MAX_COMMANDS_PER_FETCH).map((r) => {
         const statement = JSON.stringify({ v: 1, id: r.id, deviceId: r.device_id, kind: r.kind, issuedAt: Number(r.created_at), expiresAt: Number(r.expires_at) });
         return { statement, sig: this.signer.sign(statement) };
       }),

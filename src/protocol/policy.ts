@@ -38,8 +38,14 @@ export const CommandRequest = z.object({ kind: CommandKind });
 export const CommandStatement = z.object({ v: z.literal(1), id: Uuid, deviceId: Uuid, kind: CommandKind, issuedAt: z.number().int(), expiresAt: z.number().int() });
 export type CommandStatement = z.infer<typeof CommandStatement>;
 
-/** GET /device/commands — pending commands, each signed like a policy (SignedPolicy's shape). */
-export const PendingCommands = z.object({ commands: z.array(SignedPolicy).max(100) });
+/**
+ * GET /device/commands — pending commands, each signed like a policy
+ * (SignedPolicy's shape), at most MAX_COMMANDS_PER_FETCH: a wipe first, then
+ * locks and unlocks in the order sent, then full syncs. `more`: others wait;
+ * they come once these are acknowledged.
+ */
+export const MAX_COMMANDS_PER_FETCH = 100;
+export const PendingCommands = z.object({ commands: z.array(SignedPolicy).max(MAX_COMMANDS_PER_FETCH), more: z.boolean().optional() });
 export const CommandAck = z.object({ result: z.string().max(500) });
 /** POST /device/wiped — the device wiped itself as its policy demanded (reported before its stores go). */
 export const WipedReport = z.object({ reason: z.enum(['NoServerContact', 'TooManyAttempts']) });

@@ -16,34 +16,42 @@ import { eraseAll, shred } from './wipe';
 export const ADMIN_LOCK = 'adminLock';
 
 export async function runCommands(db: VaultDb, api: ApiClient, s: ServerSessionRow, now = Date.now()): Promise<{ changed: boolean; wiped: boolean; fullSync: boolean }> {
-  const { commands } = await api.json('/device/commands', PendingCommands);
   let changed = false;
   let fullSync = false;
-  for (const signed of commands) {
-    const c = CommandStatement.safeParse(await verifySigned(s.policyKey, signed));
-    if (!c.success || c.data.deviceId !== s.deviceId || c.data.expiresAt <= now) continue;
-    const { id, kind } = c.data;
-    const ack = () => api.send(`/device/commands/${id}/ack`, { body: { result: 'done' } });
-    if (await db.meta.get(`command:${id}`)) {
+  // The server hands out a page at a time, a wipe first; acknowledged commands leave the queue, so the next fetch brings the next page.
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const { commands, more } = await api.json('/device/commands', PendingCommands);
+    let acked = 0;
+    for (const signed of commands) {
+      const c = CommandStatement.safeParse(await verifySigned(s.policyKey, signed));
+      if (!c.success || c.data.deviceId !== s.deviceId || c.data.expiresAt <= now) continue;
+      const { id, kind } = c.data;
+      const ack = async () => (await api.send(`/device/commands/${id}/ack`, { body: { result: 'done' } }), acked++);
+      if (await db.meta.get(`command:${id}`)) {
+        await ack();
+        continue;
+      }
+      if (kind === 'wipe') {
+        await shred(db);
+        await ack().catch(() => undefined); // told if possible; the wipe goes on regardless
+        await eraseAll(db);
+        announce({ type: 'wiped' });
+        return { changed: true, wiped: true, fullSync };
+      }
+      if (kind === 'lock') await db.meta.put({ key: ADMIN_LOCK, value: '1' });
+      else if (kind === 'unlock') await db.meta.delete(ADMIN_LOCK);
+      else {
+        await startFullSync(db);
+        fullSync = true;
+      }
+      await db.meta.put({ key: `command:${id}`, value: kind });
       await ack();
-      continue;
+      changed = true;
     }
-    if (kind === 'wipe') {
-      await shred(db);
-      await ack().catch(() => undefined); // told if possible; the wipe goes on regardless
-      await eraseAll(db);
-      announce({ type: 'wiped' });
-      return { changed: true, wiped: true, fullSync };
-    }
-    if (kind === 'lock') await db.meta.put({ key: ADMIN_LOCK, value: '1' });
-    else if (kind === 'unlock') await db.meta.delete(ADMIN_LOCK);
-    else {
-      await startFullSync(db);
-      fullSync = true;
-    }
-    await db.meta.put({ key: `command:${id}`, value: kind });
-    await ack();
-    changed = true;
+    if (!more || !acked) break;
   }
   return { changed, wiped: false, fullSync };
 }
+
+/** Pages of commands fetched in one sync at most (the rest wait for the next). */
+const MAX_PAGES = 20;
