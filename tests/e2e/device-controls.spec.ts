@@ -170,6 +170,7 @@ test.describe('policies and commands', () => {
     const admin = await adminApi(server);
     await admin.command('wipe');
     await syncUntilWiped(page);
+    await expect(page.getByTestId('wipe-notice')).toHaveText(/^Your organisation removed this app’s data from this device on /);
     expect((await admin.device()).state).toBe('wiped');
     expect(await appStores(page)).toEqual(NOTHING_LEFT);
   });

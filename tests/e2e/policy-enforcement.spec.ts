@@ -119,7 +119,7 @@ test.describe('device policies', () => {
    * `wipe` wipes it somehow. Then: the app is empty, the console shows the
    * device wiped, and no file of the profile holds the marker.
    */
-  async function wipedProfile(username: string, wipe: (page: Page, deviceState: () => Promise<{ id: string; state: string }>) => Promise<void>) {
+  async function wipedProfile(username: string, notice: RegExp, wipe: (page: Page, deviceState: () => Promise<{ id: string; state: string }>) => Promise<void>) {
     const marker = `MARKER-${crypto.randomUUID()}`;
     const profile = tempProfile();
     const b = await launchProfile(profile.dir);
@@ -134,6 +134,8 @@ test.describe('device policies', () => {
       await wipe(page, deviceState);
       // The page reloads into an app with no account.
       await expect(page.getByRole('heading', { name: 'Set up your account' })).toBeVisible({ timeout: 30_000 });
+      // It says what happened, not just a blank setup screen.
+      await expect(page.getByTestId('wipe-notice')).toHaveText(notice);
       expect(await appStores(page)).toEqual(NOTHING_LEFT);
       expect((await deviceState()).state).toBe('wiped');
       await page.close();
@@ -147,7 +149,7 @@ test.describe('device policies', () => {
 
   test('2 wrong passwords wipe the app: the account is gone, the server was told, the browser profile holds no app data', async () => {
     const policy = { passwordAttempts: { max: 2, action: 'wipe' } };
-    await wipedProfile('wanda', async (page) => {
+    await wipedProfile('wanda', /^This app’s data was removed from this device on .+, after too many wrong passwords/, async (page) => {
       await setUserPolicy(server, 'wanda', policy);
       await syncUntilPolicy(page, policy);
       await lock(page);
@@ -159,7 +161,7 @@ test.describe('device policies', () => {
 
   test('a wipe command from the console: the profile holds no app data afterwards, and the console says wiped', async () => {
     const admin = await consoleSession(server, 'root', ADMIN_PASSWORD);
-    await wipedProfile('wilma', async (page, deviceState) => {
+    await wipedProfile('wilma', /^Your organisation removed this app’s data from this device on .+\.$/, async (page, deviceState) => {
       expect((await admin.call('POST', `/admin/devices/${(await deviceState()).id}/commands`, { kind: 'wipe' })).status).toBe(201);
       await syncUntilWiped(page);
     });
@@ -198,6 +200,7 @@ test.describe('device policies', () => {
       await server.start();
       await page.goto(server.url);
       await expect(page.getByRole('heading', { name: 'Set up your account' })).toBeVisible();
+      await expect(page.getByTestId('wipe-notice')).toHaveText(/because it had not reached the server for too long/);
       expect(await appStores(page)).toEqual(NOTHING_LEFT);
     });
   });

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openVaultDb } from '../../workers/common/db';
-import { eraseAll, shred } from '../../workers/common/wipe';
+import { eraseAll, readWipeNotice, shred } from '../../workers/common/wipe';
 import { Vault } from '../../workers/vault/vault';
 
 const PW = 'correct horse battery';
@@ -30,6 +30,8 @@ describe('remote wipe', () => {
     const after = openVaultDb(name);
     expect(await after.pages.count()).toBe(0);
     expect(await after.meta.get('wipe')).toBeUndefined();
+    // What the setup screen will say: when, and that the cause is not known.
+    expect(await readWipeNotice()).toMatchObject({ reason: 'Interrupted', at: expect.any(Number) });
     after.close();
     // And the device can be set up again.
     await again.createAccount('wes', PW);
@@ -50,7 +52,7 @@ describe('remote wipe', () => {
     });
     const db = openVaultDb(name);
     await shred(db);
-    await eraseAll(db); // returns although the deletion waits for `held`
+    await eraseAll(db, 'Command'); // returns although the deletion waits for `held`
     const counts = await Promise.all(
       ['pages', 'manifests', 'outbox', 'meta', 'serverSessions'].map(
         (store) =>
@@ -61,6 +63,7 @@ describe('remote wipe', () => {
       ),
     );
     expect(counts).toEqual([0, 0, 0, 0, 0]);
+    expect((await readWipeNotice())?.reason).toBe('Command');
     held.close(); // the browser now completes the deletion
     await expect.poll(async () => (await indexedDB.databases()).some((d) => d.name === name)).toBe(false);
   });

@@ -34,7 +34,7 @@ export async function runCommands(db: VaultDb, api: ApiClient, s: ServerSessionR
       if (kind === 'wipe') {
         await shred(db);
         await ack().catch(() => undefined); // told if possible; the wipe goes on regardless
-        await eraseAll(db);
+        await eraseAll(db, 'Command');
         announce({ type: 'wiped' });
         return { changed: true, wiped: true, fullSync };
       }

@@ -70,7 +70,7 @@ export async function wipeIfDue(db: VaultDb, verdict: Verdict, origin?: () => st
   if (!verdict.wipe) return false;
   await shred(db);
   if (origin) await reportWipe(db, origin, verdict.wipe);
-  await eraseAll(db);
+  await eraseAll(db, verdict.wipe);
   announce({ type: 'wiped' });
   return true;
 }

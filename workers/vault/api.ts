@@ -5,6 +5,7 @@
  * src/lib/comlink-errors.ts.
  */
 import type { AttachmentMeta } from '../../src/domain/attachment';
+import type { WipeNotice } from '../common/wipe';
 import type { RecordView } from '../../src/domain/record';
 import type { RecordValues } from '../../src/domain/validate';
 
@@ -102,6 +103,8 @@ export interface SyncStatus {
 export interface VaultApi {
   /** True when some local account exists on this device. */
   hasAccounts(): Promise<boolean>;
+  /** When and why this device was last wiped (what the setup screen says), or null. */
+  wipeNotice(): Promise<WipeNotice | null>;
   /** The unlocked session, or null when locked. */
   session(): Promise<SessionInfo | null>;
   /** Creates a local account and unlocks it. Throws AccountExists, InvalidArgument. */

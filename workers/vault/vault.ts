@@ -9,7 +9,7 @@ import { validateRecord, type RecordValues } from '../../src/domain/validate';
 import { VaultError, type FieldErrors } from '../../src/lib/errors';
 import { DB_NAME, openVaultDb, type VaultDb } from '../common/db';
 import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
-import { finishPendingWipe } from '../common/wipe';
+import { finishPendingWipe, readWipeNotice, type WipeNotice } from '../common/wipe';
 import { accountKey, changePassword, createAccount, openGroups, unlockAccount, type UnlockedAccount } from './keys/account';
 import { syncAccount } from './sync/account-sync';
 import type { ChangeEvent, DirectoryUser, PolicyVerdict, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
@@ -95,6 +95,10 @@ export class Vault implements VaultApi {
       this.current?.partitions.get(e.partition)?.pages.invalidate(e.collection);
       this.notify(e);
     });
+  }
+
+  wipeNotice(): Promise<WipeNotice | null> {
+    return readWipeNotice();
   }
 
   async hasAccounts(): Promise<boolean> {

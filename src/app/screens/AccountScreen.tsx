@@ -5,7 +5,8 @@ import { describeError } from '../errors';
 import { Field, describedBy } from '../components/Field';
 import { lockReason } from '../policy-watch';
 import { go, route } from '../router';
-import { hasAccounts, requestPersistence, session } from '../state';
+import { hasAccounts, requestPersistence, session, wipeNotice } from '../state';
+import type { WipeNotice } from '../../../workers/common/wipe';
 import { updateRequired, updateState } from '../sw-register';
 import { requestSync } from '../sync';
 import { vault } from '../vault-client';
@@ -38,6 +39,21 @@ const SUBMIT: Record<Mode, [string, string]> = {
 };
 
 const CODE_HINT = '28 letters and digits; spaces and dashes do not matter.';
+
+/** What the setup screen of a wiped device says: who removed the data, when, and why. */
+export function describeWipe(n: WipeNotice): string {
+  const when = new Date(n.at).toLocaleString(undefined, { dateStyle: 'long', timeStyle: 'short' });
+  switch (n.reason) {
+    case 'Command':
+      return `Your organisation removed this app’s data from this device on ${when}.`;
+    case 'TooManyAttempts':
+      return `This app’s data was removed from this device on ${when}, after too many wrong passwords, as your organisation’s policy requires.`;
+    case 'NoServerContact':
+      return `This app’s data was removed from this device on ${when}, because it had not reached the server for too long, as your organisation’s policy requires.`;
+    default:
+      return `This app’s data was removed from this device on ${when}.`;
+  }
+}
 
 export function AccountScreen({ firstRun }: { firstRun: boolean }) {
   const r = route.value;
@@ -110,6 +126,11 @@ export function AccountScreen({ firstRun }: { firstRun: boolean }) {
       {lockReason.value && (
         <p class="banner warn" role="status" data-testid="lock-reason">
           {lockReason.value}
+        </p>
+      )}
+      {firstRun && wipeNotice.value && (
+        <p class="banner warn" role="status" data-testid="wipe-notice">
+          {describeWipe(wipeNotice.value)}
         </p>
       )}
       {updateState.value && (
