@@ -23,6 +23,17 @@ export async function checkPolicyNow(): Promise<void> {
   session.value = null;
 }
 
+/**
+ * On the lock screen, after commands arrived: an administrator's unlock
+ * lifts the lock message in place (the user just logs in), a lock shows it.
+ */
+export async function refreshLockScreen(): Promise<void> {
+  if (session.value) return;
+  const locked = await vault.adminLocked().catch(() => null);
+  if (locked === true) refused('AdminLock');
+  else if (locked === false && lockReason.value === POLICY_REASONS.AdminLock) lockReason.value = null;
+}
+
 /** Shows why the app is locked or login refused; a version below the required minimum also starts the update. */
 export function refused(reason: string | undefined): void {
   lockReason.value = (reason && POLICY_REASONS[reason]) ?? 'Locked by your organisation’s policy.';

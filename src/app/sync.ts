@@ -1,8 +1,8 @@
 import { signal } from '@preact/signals';
 import type { SyncStatus } from '../../workers/vault/api';
 import { SYNC_CHANNEL, type SyncMessage } from '../../workers/common/sync-channel';
-import { SYNC_INTERVAL_MS, SYNC_NOW, SYNC_TAG_ONE_OFF, SYNC_TAG_PERIODIC } from '../../workers/common/sync-triggers';
-import { checkPolicyNow } from './policy-watch';
+import { CHECK_COMMANDS, COMMAND_CHECK_MS, SYNC_INTERVAL_MS, SYNC_NOW, SYNC_TAG_ONE_OFF, SYNC_TAG_PERIODIC } from '../../workers/common/sync-triggers';
+import { checkPolicyNow, refreshLockScreen } from './policy-watch';
 import { session } from './state';
 import { onVaultChange, vault } from './vault-client';
 
@@ -26,6 +26,11 @@ export function requestSync(): void {
   void navigator.serviceWorker?.ready.then((reg) => reg.active?.postMessage({ type: SYNC_NOW }));
 }
 
+/** Asks the service worker for the policy and commands only (DESIGN §8): cheap enough to do every minute on any screen. */
+function requestCommandCheck(): void {
+  void navigator.serviceWorker?.ready.then((reg) => reg.active?.postMessage({ type: CHECK_COMMANDS }));
+}
+
 interface SyncRegistration extends ServiceWorkerRegistration {
   sync?: { register(tag: string): Promise<void> };
   periodicSync?: { register(tag: string, o: { minInterval: number }): Promise<void> };
@@ -35,9 +40,13 @@ export function startSyncTriggers(): void {
   if (!('serviceWorker' in navigator)) return;
   new BroadcastChannel(SYNC_CHANNEL).onmessage = (m: MessageEvent<SyncMessage>) => {
     if (m.data?.type === 'wiped') return location.reload();
-    if (m.data?.type === 'commanded') void checkPolicyNow();
+    if (m.data?.type === 'commanded') void checkPolicyNow().then(refreshLockScreen);
     void refreshSyncStatus();
   };
+  // Commands (lock, unlock, wipe) reach an open app within a minute, on the lock screen too, Web Push or not.
+  setInterval(requestCommandCheck, COMMAND_CHECK_MS);
+  addEventListener('focus', requestCommandCheck);
+  addEventListener('visibilitychange', () => document.visibilityState === 'visible' && requestCommandCheck());
   addEventListener('online', () => {
     requestSync();
     void navigator.serviceWorker.ready.then((reg) => (reg as SyncRegistration).sync?.register(SYNC_TAG_ONE_OFF).catch(() => undefined));

@@ -166,6 +166,22 @@ test.describe('policies and commands', () => {
     await expect(page.getByText('About to be wiped')).toBeVisible();
   });
 
+  test('with no push and nothing clicked, a lock reaches the open app within a minute; the unlock lifts the lock screen in place', async () => {
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    const admin = await adminApi(server);
+    const banner = page.getByTestId('lock-reason');
+    await admin.command('lock');
+    // The open tab asks for commands every minute (COMMAND_CHECK_MS), on any screen.
+    await expect(banner).toHaveText('An administrator has locked this app on this device.', { timeout: 75_000 });
+    await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
+    expect((await admin.device()).state).toBe('locked');
+    await admin.command('unlock');
+    await expect(banner).toBeHidden({ timeout: 75_000 });
+    await logIn(page, 'cora', PASSWORD);
+    await expect(page.getByRole('link', { name: 'Contacts' })).toBeVisible();
+    expect((await admin.device()).state).toBe('active');
+  });
+
   test('wipe: keys and every store of the app are gone, and the console says so', async () => {
     const admin = await adminApi(server);
     await admin.command('wipe');

@@ -6,9 +6,9 @@
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { SYNC_NOW, SYNC_TAG_ONE_OFF, SYNC_TAG_PERIODIC } from '../common/sync-triggers';
+import { CHECK_COMMANDS, SYNC_NOW, SYNC_TAG_ONE_OFF, SYNC_TAG_PERIODIC } from '../common/sync-triggers';
 import { isSyncPush } from './push';
-import { syncNow } from './sync';
+import { checkCommands, syncNow } from './sync';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] };
 
@@ -30,6 +30,8 @@ self.addEventListener('message', (event) => {
   if (type === 'SKIP_WAITING') void self.skipWaiting();
   // Sent by the app on open, on `online`, and every 15 minutes by the elected tab.
   if (type === SYNC_NOW) event.waitUntil(sync());
+  // Sent by every open tab each minute, on any screen: policy and commands only.
+  if (type === CHECK_COMMANDS) event.waitUntil(checkCommands(self.location.origin));
 });
 
 // One-off Background Sync: the browser fires it when connectivity returns.

@@ -91,6 +91,43 @@ export async function runSync(db: VaultDb, origin: string, pushManager?: PushMan
   return report;
 }
 
+/**
+ * Fetches the policy and the pending commands of every session, nothing
+ * else: what an open app asks for every minute so a lock, an unlock or a
+ * wipe reaches it without a full sync. Skipped while a sync runs (it does
+ * the same) or when one ran moments ago.
+ */
+export async function checkCommands(origin: string): Promise<void> {
+  if (Date.now() - lastCommandCheck < COMMAND_CHECK_MIN_GAP_MS) return;
+  let fullSync = false;
+  await navigator.locks.request('fv:sync', { ifAvailable: true }, async (lock) => {
+    if (!lock) return;
+    lastCommandCheck = Date.now();
+    const db = database();
+    const device = await loadDeviceKey(db);
+    if (!device) return;
+    let changed = false;
+    for (const s of await db.serverSessions.toArray()) {
+      const api = new ApiClient(origin, device, s.token);
+      try {
+        changed = (await fetchPolicy(db, api, s)) > 0 || changed;
+        const outcome = await runCommands(db, api, s);
+        if (outcome.wiped) return void wiped({ pushed: 0, pulled: 0, blobsUp: 0, blobsDown: 0, error: null });
+        changed ||= outcome.changed;
+        fullSync ||= outcome.fullSync;
+      } catch {
+        // offline or refused: the next check, or the next sync, tries again
+      }
+    }
+    if (changed) announce({ type: 'commanded' });
+  });
+  // A full sync the admin asked for: everything is pulled again now, in a sync of its own.
+  if (fullSync) await syncNow(origin, { wait: true });
+}
+let lastCommandCheck = 0;
+/** Several tabs each ask every minute; one check serves them all. */
+const COMMAND_CHECK_MIN_GAP_MS = 20_000;
+
 /** After a wipe (the pages were told, and reload): nothing is left to sync; the next sync opens a fresh, empty database. */
 function wiped(report: SyncReport): SyncReport {
   db = undefined;

@@ -130,6 +130,8 @@ export interface VaultApi {
    * open, locks it and says why. The UI calls it on a timer.
    */
   policyCheck(lastActivity: number): Promise<PolicyVerdict>;
+  /** Whether an administrator's lock is in force on this device (the lock screen asks after each command check). */
+  adminLocked(): Promise<boolean>;
   /**
    * A forgotten password: an unlock code read out by support opens the
    * account (from this device's code slots, offline; or from the server on a
