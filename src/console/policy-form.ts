@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { Policy, type DayWindow } from '../domain/policy';
+import { AdminPolicy, type Policy, type DayWindow } from '../domain/policy';
 
 /**
  * Between a Policy and the policy editor's form: every rule is a text
@@ -123,7 +123,7 @@ export function errorKey(path: readonly (string | number)[]): string {
 /** Validates with the domain schema: the policy to send (null when no rule is set), or the errors per field. */
 export function validatePolicy(f: PolicyForm): { ok: true; policy: Policy | null } | { ok: false; errors: FieldErrors } {
   const candidate = candidateOf(f);
-  const r = Policy.safeParse(candidate);
+  const r = AdminPolicy.safeParse(candidate);
   if (r.success) return { ok: true, policy: Object.keys(r.data).length ? r.data : null };
   const errors: FieldErrors = {};
   for (const issue of r.error.issues) {

@@ -53,6 +53,18 @@ export const Policy = z
 export type Policy = z.infer<typeof Policy>;
 
 /**
+ * A policy as an administrator sets it: Policy, minus what is valid but
+ * surely a mistake. Business hours with a time zone and no opening hours
+ * would close the app every day for everyone it applies to. Devices still
+ * read stored policies with Policy, so a policy set before this rule keeps
+ * working as it did.
+ */
+export const AdminPolicy = Policy.refine((p) => !p.businessHours || Object.values(p.businessHours.days).some((w) => w && w.length > 0), {
+  message: 'Give the opening hours of at least one day, or remove the business hours: with a time zone alone the app would be closed every day.',
+  path: ['businessHours', 'days'],
+});
+
+/**
  * Two policies that both apply (the device's group and the user): each
  * rule takes its stricter value, so neither can loosen the other. Business
  * hours must hold for both, which only one schedule can express: the user's

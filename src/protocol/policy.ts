@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Policy } from '../domain/policy';
+import { AdminPolicy, Policy } from '../domain/policy';
 import { Base64, Uuid } from './common';
 
 /**
@@ -23,10 +23,10 @@ export const SignedPolicy = z.object({ statement: z.string().max(100_000), sig: 
 export type SignedPolicy = z.infer<typeof SignedPolicy>;
 
 /** Admin API: device groups and the policies of groups and users. */
-export const DeviceGroupRequest = z.object({ name: z.string().trim().min(1).max(100), policy: Policy.optional() });
+export const DeviceGroupRequest = z.object({ name: z.string().trim().min(1).max(100), policy: AdminPolicy.optional() });
 export const DeviceGroup = z.object({ id: Uuid, name: z.string(), policy: Policy.nullable() });
 export const DeviceGroupsResponse = z.object({ groups: z.array(DeviceGroup) });
-export const PolicyRequest = z.object({ policy: Policy.nullable() });
+export const PolicyRequest = z.object({ policy: AdminPolicy.nullable() });
 export const DeviceGroupAssignment = z.object({ groupId: Uuid.nullable() });
 
 /** Remote commands (DESIGN §8): lock, unlock, wipe, full sync of one device or a whole device group. */

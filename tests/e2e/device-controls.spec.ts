@@ -36,6 +36,13 @@ async function setUserPolicy(server: TestServer, username: string, policy: unkno
   expect((await admin.call('PUT', `/admin/users/${await admin.userId(username)}/policy`, { policy })).status).toBe(204);
 }
 
+/** Business hours that are closed all of today (open only on a day three days off, Berlin time). */
+function closedToday() {
+  const names = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const today = names.indexOf(new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', weekday: 'short' }).format(new Date()));
+  return { timeZone: 'Europe/Berlin', days: { [String((today + 3) % 7)]: [{ from: '00:00', to: '24:00' }] } };
+}
+
 async function syncNow(page: Page) {
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('button', { name: 'Sync now' }).click();
@@ -53,8 +60,7 @@ test.describe('policies and commands', () => {
 
   test('outside business hours: the open session locks with the reason, login is refused; lifted, it works again', async () => {
     await enroll(page, (await server.createUser('paula')).link);
-    // Closed every day: no window at all.
-    await setUserPolicy(server, 'paula', { businessHours: { timeZone: 'Europe/Berlin', days: {} } });
+    await setUserPolicy(server, 'paula', { businessHours: closedToday() });
 
     await syncUntilLocked(page, 'The app can be used only during working hours.');
     await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
@@ -75,7 +81,7 @@ test.describe('policies and commands', () => {
     }).toPass({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Lock', exact: true }).click();
     // Changed on the server after the device's last sync: the device still holds the old policy...
-    await setUserPolicy(server, 'paula', { checkPolicyOnLogin: true, businessHours: { timeZone: 'Europe/Berlin', days: {} } });
+    await setUserPolicy(server, 'paula', { checkPolicyOnLogin: true, businessHours: closedToday() });
     expect(await storedPolicies(page)).toEqual([{ checkPolicyOnLogin: true }]);
     // ...and the login asks the server before it decides.
     await logIn(page, 'paula', PASSWORD);

@@ -51,6 +51,12 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     expect((await as(admin, 'PUT', `/admin/devices/${crypto.randomUUID()}/group`, { groupId })).statusCode).toBe(404);
   });
 
+  it('business hours with a time zone and no opening hours are refused, naming the field', async () => {
+    const res = await as(admin, 'PUT', `/admin/users/${bob.userId}/policy`, { policy: { businessHours: { timeZone: 'Europe/London', days: {} } } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/^body\.policy\.businessHours\.days: Give the opening hours of at least one day/);
+  });
+
   it('support cannot change policies or groups (403); every change is in the audit log', async () => {
     expect((await as(support, 'POST', '/admin/device-groups', { name: 'Mine' })).statusCode).toBe(403);
     expect((await as(support, 'PUT', `/admin/users/${alice.userId}/policy`, { policy: null })).statusCode).toBe(403);

@@ -23,9 +23,12 @@ describe('console policy form', () => {
     expect(edited.ok && edited.policy?.businessHours?.days['1']).toEqual([{ from: '07:30', to: '12:00' }, { from: '13:00', to: '17:00' }]);
   });
 
-  it('an empty form is no policy; a time zone alone is a rule (closed every day)', () => {
+  it('an empty form is no policy; a time zone alone is refused on its field (it would close the app every day)', () => {
     expect(validatePolicy(formOf(null))).toEqual({ ok: true, policy: null });
-    expect(validatePolicy({ ...formOf(null), timeZone: 'Europe/Berlin' })).toEqual({ ok: true, policy: { businessHours: { timeZone: 'Europe/Berlin', days: {} } } });
+    expect(validatePolicy({ ...formOf(null), timeZone: 'Europe/Berlin' })).toEqual({
+      ok: false,
+      errors: { timeZone: 'Give the opening hours of at least one day, or remove the business hours: with a time zone alone the app would be closed every day.' },
+    });
   });
 
   it('puts each schema error on its field', () => {
