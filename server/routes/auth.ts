@@ -26,8 +26,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.post('/auth/credentials', limited, async (request, reply) => {
     const body = parseOr400(CredentialsUpdate, request.body, 'body');
     // The account signature authorizes it; the device proof makes the exact request single-use.
-    await dpop.verify(request.headers.dpop, { method: request.method, url: request.url, body: bodyBytes(request.rawBody) });
-    await unlockCodes.updateCredentials(body, request.ip);
+    const proof = await dpop.verify(request.headers.dpop, { method: request.method, url: request.url, body: bodyBytes(request.rawBody) });
+    await unlockCodes.updateCredentials(body, request.ip, proof.jkt);
     return reply.code(204).send();
   });
 

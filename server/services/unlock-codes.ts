@@ -18,7 +18,7 @@ import type { ServerConfig } from '../config';
 import type { DatabaseHandle } from '../db/database';
 import { writeAudit } from '../db/repositories/audit';
 import { envelopesFor } from '../db/repositories/envelopes';
-import { openSession } from '../db/repositories/sessions';
+import { deleteOtherSessions, openSession } from '../db/repositories/sessions';
 import {
   activeCodes,
   findActiveCodeByHash,
@@ -145,7 +145,8 @@ export class UnlockCodeService {
    * (it was read out; it must not stay usable). The account keys cannot
    * change this way, and an update not newer than the last one is refused.
    */
-  async updateCredentials(req: CredentialsUpdate, ip: string | null, now = Date.now()): Promise<void> {
+  /** `jkt`: the key of the device sending the update; the user's sessions on every other device end with it. */
+  async updateCredentials(req: CredentialsUpdate, ip: string | null, jkt: string, now = Date.now()): Promise<void> {
     const user = await findUserByUsername(this.dbh.db, req.username);
     if (!user?.bundle) throw unauthorized(MESSAGES.badSignature);
     const old = JSON.parse(user.bundle) as KeyBundle;
@@ -176,6 +177,8 @@ export class UnlockCodeService {
         .where((eb) => eb.or([eb('credentials_at', 'is', null), eb('credentials_at', '<', req.iat)]))
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) throw conflict('A newer credentials update was accepted already.');
+      // A new password or a used code ends what the old one opened elsewhere: those devices sign in again with it.
+      await deleteOtherSessions(trx, user.id, jkt);
       await writeAudit(trx, { actorUserId: user.id, actor: user.username, action: 'credentials.update', target: user.username, ip, detail: { codeId } }, now);
     });
     await this.topUp(user.id, now);

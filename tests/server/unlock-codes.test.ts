@@ -127,6 +127,11 @@ describe.each(DB_KINDS)('unlock codes (%s)', (kind) => {
     expectOk(newLogin, 200);
     expect((newLogin.json.bundle as KeyBundle).verifier).toBe(update.bundle.verifier);
     alice.authKey = newAuthKey;
+    // The change ended alice's session on her other device: it signs in again, with the new password.
+    expect((await alice.device.inject(s.app, 'GET', '/account/unlock-codes', { token: alice.token })).status).toBe(401);
+    const again = await alice.device.inject(s.app, 'POST', '/auth/login', { body: { username: 'alice', authKey: newAuthKey, device: alice.device.info() } });
+    expectOk(again, 200);
+    alice.token = again.json.token as string;
 
     // The spent code is gone from the active set and refused online; a replacement is handed out.
     const after = await codesFor(alice);

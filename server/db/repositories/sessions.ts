@@ -39,3 +39,12 @@ export async function touchSession(db: Db, tokenHash: string, now: number): Prom
 export async function deleteDeviceSessions(db: Db, deviceId: string): Promise<void> {
   await db.deleteFrom('sessions').where('device_id', '=', deviceId).execute();
 }
+
+/** Ends the user's sessions on every device but the one with key `jkt` (a credentials change). */
+export async function deleteOtherSessions(db: Db, userId: string, jkt: string): Promise<void> {
+  await db
+    .deleteFrom('sessions')
+    .where('user_id', '=', userId)
+    .where('device_id', 'not in', db.selectFrom('devices').select('id').where('jkt', '=', jkt))
+    .execute();
+}
