@@ -87,6 +87,12 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(204).send();
   });
 
+  app.delete('/admin/devices/:id', admin, async (request, reply) => {
+    const { id } = parseOr400(IdParams, request.params, 'params');
+    await commands.remove(id, actorOf(request));
+    return reply.code(204).send();
+  });
+
   app.put('/admin/devices/:id/group', admin, async (request, reply) => {
     const { id } = parseOr400(IdParams, request.params, 'params');
     const body = parseOr400(DeviceGroupAssignment, request.body, 'body');

@@ -5,7 +5,7 @@ import type { DatabaseHandle, Db } from '../db/database';
 import { writeAudit } from '../db/repositories/audit';
 import { ackCommand, allCommands, allDevices, devicesInGroup, insertCommands, pendingCommands } from '../db/repositories/commands';
 import { findDeviceGroup } from '../db/repositories/device-groups';
-import { findDevice, setPushSubscription } from '../db/repositories/devices';
+import { deleteDevice, findDevice, setPushSubscription } from '../db/repositories/devices';
 import { deleteDeviceSessions } from '../db/repositories/sessions';
 import type { CommandsTable } from '../db/schema';
 import { notFound } from '../errors';
@@ -58,6 +58,19 @@ export class CommandService {
         return { statement, sig: this.signer.sign(statement) };
       }),
     };
+  }
+
+  /**
+   * Retires a device (admins): it leaves the index with its sessions and
+   * pending commands, so a token on it stops working at once. Its data is
+   * not touched: wipe it first for that. If it signs in again it is listed
+   * again, as a new entry.
+   */
+  async remove(deviceId: string, actor: Actor, now = Date.now()): Promise<void> {
+    await this.dbh.db.transaction().execute(async (trx) => {
+      if (!(await deleteDevice(trx, deviceId))) throw notFound('That device');
+      await writeAudit(trx, { actorUserId: actor.userId, actor: actor.name, action: 'device.remove', target: deviceId, ip: actor.ip ?? null }, now);
+    });
   }
 
   /** A device reports a command done (after a wipe: see endWipedDevice). */

@@ -27,14 +27,14 @@ const ErrorBody = z.object({ error: z.string(), message: z.string() });
 /** What a command to a device or a group answers: one command id per device it was sent to. */
 const CommandsSent = z.object({ ids: z.array(Uuid) });
 
-type Method = 'GET' | 'POST' | 'PUT';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** Calls the API and checks the answer against `schema` (null: no body expected, e.g. 204). Throws ApiError. */
 function call(schema: null, method: Method, path: string, body?: unknown): Promise<void>;
 function call<T extends z.ZodType>(schema: T, method: Method, path: string, body?: unknown): Promise<z.infer<T>>;
 async function call<T extends z.ZodType>(schema: T | null, method: Method, path: string, body?: unknown): Promise<z.infer<T> | void> {
   let res: Response;
   try {
-    // Same-origin: the browser sends the session cookie and the Origin header the server checks on POSTs and PUTs.
+    // Same-origin: the browser sends the session cookie and the Origin header the server checks on every change.
     res = await fetch(`${API_PREFIX}${path}`, {
       method,
       credentials: 'same-origin',
@@ -73,6 +73,7 @@ export const api = {
   syncLog: (deviceId: string) => call(SyncLogResponse, 'GET', `/admin/devices/${id(deviceId)}/sync-log`),
   setDeviceGroup: (deviceId: string, groupId: string | null) => call(null, 'PUT', `/admin/devices/${id(deviceId)}/group`, { groupId }),
   deviceCommand: (deviceId: string, kind: CommandKind) => call(CommandsSent, 'POST', `/admin/devices/${id(deviceId)}/commands`, { kind }),
+  removeDevice: (deviceId: string) => call(null, 'DELETE', `/admin/devices/${id(deviceId)}`),
 
   groups: () => call(DeviceGroupsResponse, 'GET', '/admin/device-groups'),
   createGroup: (name: string, policy: Policy | undefined) => call(DeviceGroup, 'POST', '/admin/device-groups', policy ? { name, policy } : { name }),

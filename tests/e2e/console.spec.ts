@@ -152,12 +152,17 @@ test.describe('console', () => {
     await expect(page.getByRole('button', { name: 'Wipe now' })).toBeDisabled();
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByRole('button', { name: 'Wipe now' })).toHaveCount(0);
+    // So does removing it, saying that its data stays (the server test removes one).
+    await page.getByRole('button', { name: 'Remove device…' }).click();
+    await expect(page.getByRole('group', { name: 'Remove this device' })).toContainText('leaves the data on it: wipe it first');
+    await page.getByRole('group', { name: 'Remove this device' }).getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('button', { name: 'Remove', exact: true })).toHaveCount(0);
     const syncLog = page.getByRole('table', { name: /Sync log/ });
     await expect(rowsOf(syncLog).first()).toContainText(USER);
 
     // Back in the table, filtered by the group.
     await page.getByRole('link', { name: '← All devices' }).click();
-    await page.getByLabel('State').selectOption('');
+    await page.getByLabel('State').selectOption({ label: 'All but wiped' });
     await page.getByLabel('Group').selectOption({ label: GROUP });
     await expect(rowsOf(devices)).toHaveCount(1);
     await expect(rowsOf(devices).first()).toContainText('lock pending');

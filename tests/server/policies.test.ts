@@ -10,7 +10,7 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
   let support: string;
   let alice: EnrolledUser;
 
-  const as = (cookie: string, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
+  const as = (cookie: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
     s.app.inject({ method, url: `/api/v1${url}`, headers: { cookie, origin: ORIGIN }, ...(payload === undefined ? {} : { payload: payload as object }) });
   const policyOf = async (u: EnrolledUser) => {
     const res = await u.device.inject(s.app, 'GET', '/device/policy', { token: u.token });
@@ -129,6 +129,21 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     const first = await fetch();
     expect(first.commands[0]!.kind).toBe('wipe');
     expect(first.more).toBe(true);
+  });
+
+  it('an admin removes a device from the index: its sessions end at once, it is audited; support may not', async () => {
+    const dave = await enrollUser(s.app, `dave-${kind}`);
+    const deviceId = dave.session.deviceId;
+    expect((await as(support, 'DELETE', `/admin/devices/${deviceId}`)).statusCode).toBe(403);
+    expect((await as(admin, 'DELETE', `/admin/devices/${crypto.randomUUID()}`)).statusCode).toBe(404);
+    expect((await as(admin, 'POST', `/admin/devices/${deviceId}/commands`, { kind: 'lock' })).statusCode).toBe(201);
+    expect((await as(admin, 'DELETE', `/admin/devices/${deviceId}`)).statusCode).toBe(204);
+    const listed = (await as(admin, 'GET', '/admin/devices')).json().devices as { id: string }[];
+    expect(listed.map((d) => d.id)).not.toContain(deviceId);
+    expect((await dave.device.inject(s.app, 'GET', '/sync/pull', { token: dave.token })).status).toBe(401);
+    const audit = await s.app.services.dbh.db.selectFrom('audit_log').select(['actor', 'target']).where('action', '=', 'device.remove').execute();
+    expect(audit).toEqual([{ actor: 'root', target: deviceId }]);
+    expect((await as(admin, 'DELETE', `/admin/devices/${deviceId}`)).statusCode).toBe(404);
   });
 
   it('the sync log per device and the audit log, for admins only', async () => {

@@ -66,3 +66,9 @@ export async function pushTargets(db: Db, deviceIds: string[]): Promise<PushTarg
     .execute();
   return rows.map((r) => ({ deviceId: r.id, endpoint: r.push_endpoint!, p256dh: r.push_p256dh!, auth: r.push_auth! }));
 }
+
+/** Removes a device from the index; its sessions and commands go with it (foreign keys). True if there was one. */
+export async function deleteDevice(db: Db, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('devices').where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

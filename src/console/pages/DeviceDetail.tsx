@@ -4,7 +4,7 @@ import { api } from '../api';
 import { Alert } from '../components/Alert';
 import { CommandButtons } from '../components/CommandButtons';
 import { bytes, when, whenExact } from '../format';
-import { href } from '../router';
+import { go, href } from '../router';
 import { fail } from '../session';
 import { useLoad } from '../use-load';
 
@@ -68,6 +68,9 @@ export function DeviceDetail({ id }: { id: string }) {
 
           <h2>Commands</h2>
           <CommandButtons target="device" name={device.model} send={async (kind) => (await api.deviceCommand(device.id, kind)).ids.length} onSent={() => void load.reload()} />
+
+          <h2>Remove from the list</h2>
+          <RemoveDevice id={device.id} wiped={device.state === 'wiped'} />
         </>
       )}
 
@@ -158,5 +161,52 @@ function GroupForm(props: { deviceId: string; current: string | null; groups: { 
         </p>
       )}
     </form>
+  );
+}
+
+/**
+ * Retires the device: it leaves the list, and its sessions end at once.
+ * Its data stays unless it was wiped, which the question says plainly.
+ */
+function RemoveDevice(props: { id: string; wiped: boolean }) {
+  const [asking, setAsking] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function remove() {
+    setError(null);
+    setBusy(true);
+    try {
+      await api.removeDevice(props.id);
+      go(href('devices'));
+    } catch (err) {
+      fail(err, setError);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="inline">
+      {!asking ? (
+        <button type="button" class="ghost" onClick={() => setAsking(true)}>
+          Remove device…
+        </button>
+      ) : (
+        <div role="group" aria-label="Remove this device">
+          <p>
+            {props.wiped
+              ? 'The device was wiped. Removing it takes it off this list; its sessions are already ended.'
+              : 'Removing ends its sessions at once and takes it off this list, but leaves the data on it: wipe it first to erase that. If it signs in again, it is listed again.'}
+          </p>
+          <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
+            Remove
+          </button>
+          <button type="button" class="ghost" disabled={busy} onClick={() => setAsking(false)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      <Alert message={error} />
+    </div>
   );
 }

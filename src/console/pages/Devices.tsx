@@ -30,6 +30,8 @@ const COLUMNS: readonly (readonly [Column, string])[] = [
 const STATES = DeviceRow.shape.state.options;
 /** The group filter's value for devices in no group. */
 const NO_GROUP = '-';
+/** The state filter's value for every device but the wiped ones. */
+const NOT_WIPED = '!wiped';
 
 const query = signal('');
 const stateFilter = signal('');
@@ -53,7 +55,7 @@ export function Devices() {
     ? sortRows(
         devices.filter(
           (d) =>
-            (!stateFilter.value || d.state === stateFilter.value) &&
+            (!stateFilter.value || (stateFilter.value === NOT_WIPED ? d.state !== 'wiped' : d.state === stateFilter.value)) &&
             (!groupFilter.value || (groupFilter.value === NO_GROUP ? d.groupId === null : d.groupId === groupFilter.value)) &&
             (!q || COLUMNS.some(([k]) => cell(d, k).toLowerCase().includes(q))),
         ),
@@ -77,6 +79,7 @@ export function Devices() {
         <Field id="device-state" label="State">
           <select {...describedBy('device-state')} value={stateFilter.value} onChange={(e) => (stateFilter.value = e.currentTarget.value)}>
             <option value="">All states</option>
+            <option value={NOT_WIPED}>All but wiped</option>
             {STATES.map((s) => (
               <option key={s} value={s}>
                 {s}
