@@ -74,7 +74,7 @@ async function main(): Promise<number> {
       process.stdout.write(`Authenticator codes are no longer asked of ${username.data}.\n`);
       return 0;
     }
-    const r = command === 'create-user' ? await admin.createUser({ username: username.data, role: parsedRole.data, password }, actor) : await admin.newEnrollmentCode(username.data, actor);
+    const r = command === 'create-user' ? await admin.createUser({ username: username.data, role: parsedRole.data, password }, actor) : await admin.newEnrollmentCode({ username: username.data }, actor);
     process.stdout.write(`User:            ${r.username} (${r.userId})\nEnrollment code: ${r.enrollmentCode}\nExpires:         ${r.expiresAt}\nLink:            ${r.enrollmentLink}\n`);
     return 0;
   } catch (e) {

@@ -71,6 +71,12 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     return answer(RevealCodeResponse, await unlockCodes.reveal(id, body.reason, actorOf(request)));
   });
 
+  app.post('/admin/users/:id/enrollment-code', { preHandler: app.requireAdmin }, async (request, reply) => {
+    const { id } = parseOr400(UserIdParams, request.params, 'params');
+    const issued = await admin.newEnrollmentCode({ id }, { ...actorOf(request), origin: expectedOrigin(app, request) });
+    return reply.code(201).send(answer(CreateUserResponse, issued));
+  });
+
   app.post('/admin/users', { preHandler: app.requireAdmin }, async (request, reply) => {
     const body = parseOr400(CreateUserRequest, request.body, 'body');
     const created = await admin.createUser(body, { ...actorOf(request), origin: expectedOrigin(app, request) });

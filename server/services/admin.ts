@@ -185,10 +185,11 @@ export class AdminService {
     return this.codeResponse(id, req.username, code, expiresAt, actor.origin);
   }
 
-  /** A new enrollment code for a user who has not enrolled yet (the old ones stop working). */
-  async newEnrollmentCode(username: string, actor: Actor, now = Date.now()): Promise<CreateUserResponse> {
-    const user = await findUserByUsername(this.dbh.db, username);
+  /** A new enrollment code for a user who has not enrolled yet (the old ones stop working); by username (the CLI) or id (the console). */
+  async newEnrollmentCode(who: { username: string } | { id: string }, actor: Actor, now = Date.now()): Promise<CreateUserResponse> {
+    const user = 'id' in who ? await findUserById(this.dbh.db, who.id) : await findUserByUsername(this.dbh.db, who.username);
     if (!user) throw notFound('That user');
+    const username = user.username;
     if (user.auth_hash !== null) throw conflict('That user has enrolled already.');
     const code = newEnrollmentCode();
     const expiresAt = now + ENROLLMENT_CODE_TTL_MS;

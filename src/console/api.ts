@@ -67,6 +67,7 @@ export const api = {
   user: (userId: string) => call(UserDetailResponse, 'GET', `/admin/users/${id(userId)}`),
   revealCode: (userId: string, reason: string) => call(RevealCodeResponse, 'POST', `/admin/users/${id(userId)}/unlock-code`, { reason }),
   createUser: (req: { username: string; displayName?: string; role: 'user' | 'support' | 'admin'; password?: string }) => call(CreateUserResponse, 'POST', '/admin/users', req),
+  newEnrollmentCode: (userId: string) => call(CreateUserResponse, 'POST', `/admin/users/${id(userId)}/enrollment-code`, {}),
   setUserPolicy: (userId: string, policy: Policy | null) => call(null, 'PUT', `/admin/users/${id(userId)}/policy`, { policy }),
 
   devices: () => call(DevicesResponse, 'GET', '/admin/devices'),

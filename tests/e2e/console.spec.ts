@@ -101,9 +101,15 @@ test.describe('console', () => {
     await expect(page.getByTestId('enrollment-code')).toHaveText(/^[0-9A-Z]{5}(-[0-9A-Z]{5})+$/);
     await expect(page.getByTestId('enrollment')).toContainText('Expires');
     await expect(page.getByRole('button', { name: 'Copy link' })).toBeVisible();
-    const link = (await page.getByTestId('enrollment-link').getAttribute('href'))!;
-    expect(link).toContain(`#/enroll?u=${USER}&code=`);
+    const firstLink = (await page.getByTestId('enrollment-link').getAttribute('href'))!;
+    expect(firstLink).toContain(`#/enroll?u=${USER}&code=`);
     await expect(page.getByRole('link', { name: new RegExp(`^${USER}`) })).toContainText('Enrolled: no');
+    // The code got lost: the user's page issues a new one, and the first stops working.
+    await page.getByRole('link', { name: new RegExp(`^${USER}`) }).click();
+    await page.getByRole('button', { name: 'New enrollment code' }).click();
+    await expect(page.getByTestId('enrollment')).toContainText('has a new enrollment code (earlier ones no longer work)');
+    const link = (await page.getByTestId('enrollment-link').getAttribute('href'))!;
+    expect(link).not.toBe(firstLink);
 
     // The user enrolls a device with that link; it syncs (and receives its unlock codes) before it is closed.
     const field = await browser.newContext();

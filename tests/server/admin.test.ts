@@ -104,6 +104,26 @@ describe.each(DB_KINDS)('admin (%s)', (kind) => {
     );
   });
 
+  it('an admin issues a new enrollment code from the console: the old one stops working, the new one enrolls; not once enrolled', async () => {
+    const { app } = s;
+    const post = (url: string) => app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { cookie, origin: ORIGIN }, payload: url.endsWith('/users') ? { username: 'erin' } : {} });
+    const first = CreateUserResponse.parse((await post('/admin/users')).json());
+    const res = await post(`/admin/users/${first.userId}/enrollment-code`);
+    expect(res.statusCode).toBe(201);
+    const second = CreateUserResponse.parse(res.json());
+    expect(second.enrollmentCode).not.toBe(first.enrollmentCode);
+    expect(second.enrollmentLink).toContain('u=erin');
+    expect((await post(`/admin/users/${crypto.randomUUID()}/enrollment-code`)).statusCode).toBe(404);
+    const enroll = async (code: string) => {
+      const d = await TestDevice.create();
+      const m = await newAccountMaterial();
+      return d.inject(app, 'POST', '/enroll/complete', { body: { username: 'erin', code, authKey: m.authKey, bundle: m.bundle, envelopes: m.envelopes, device: d.info() } });
+    };
+    expect((await enroll(first.enrollmentCode)).status).toBe(400);
+    expectOk(await enroll(second.enrollmentCode), 200);
+    expect((await post(`/admin/users/${first.userId}/enrollment-code`)).statusCode).toBe(409);
+  });
+
   it('a field user cannot sign in to the console', async () => {
     const res = await s.app.inject({ method: 'POST', url: '/api/v1/admin/login', payload: { username: 'dana', password: 'anything at all' } });
     expect(res.statusCode).toBe(401);

@@ -77,8 +77,8 @@ export function CreateUserForm({ onCreated }: { onCreated: () => void }) {
   );
 }
 
-/** The new user's enrollment code and link, with a copy button for the link. */
-function Enrollment({ created }: { created: CreateUserResponse }) {
+/** A user's new enrollment code and link (`issued`: what happened, e.g. "was created"), with a copy button for the link. */
+export function Enrollment({ created, issued = 'was created' }: { created: CreateUserResponse; issued?: string }) {
   const [copied, setCopied] = useState<string | null>(null);
 
   async function copy() {
@@ -96,7 +96,7 @@ function Enrollment({ created }: { created: CreateUserResponse }) {
   return (
     <div class="revealed" role="status" data-testid="enrollment">
       <p>
-        <strong>{created.username}</strong> was created. Give them this code or link; it works once, until {when(created.expiresAt)}, and is not shown again.
+        <strong>{created.username}</strong> {issued}. Give them this code or link; it works once, until {when(created.expiresAt)}, and is not shown again.
       </p>
       <dl class="stats">
         <dt>Enrollment code</dt>

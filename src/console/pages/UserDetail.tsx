@@ -1,4 +1,8 @@
+import { useState } from 'preact/hooks';
+import type { CreateUserResponse } from '../../protocol/admin';
 import { api } from '../api';
+import { Enrollment } from '../components/CreateUserForm';
+import { fail } from '../session';
 import { Alert } from '../components/Alert';
 import { PolicyEditor } from '../components/PolicyEditor';
 import { RevealForm } from '../components/RevealForm';
@@ -40,6 +44,7 @@ export function UserDetail({ id }: { id: string }) {
             <dt>Enrolled</dt>
             <dd>{detail.user.enrolled ? 'yes' : 'no'}</dd>
           </dl>
+          {admin && !detail.user.enrolled && <NewEnrollmentCode userId={detail.user.id} />}
 
           <h2>Devices</h2>
           {detail.devices.length === 0 ? (
@@ -86,5 +91,34 @@ export function UserDetail({ id }: { id: string }) {
         </>
       )}
     </section>
+  );
+}
+
+/** For a user who has not enrolled (the code expired or got lost): a fresh code and link; earlier codes stop working. */
+function NewEnrollmentCode({ userId }: { userId: string }) {
+  const [issued, setIssued] = useState<CreateUserResponse | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function issue() {
+    setError(null);
+    setBusy(true);
+    try {
+      setIssued(await api.newEnrollmentCode(userId));
+    } catch (e) {
+      fail(e, setError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="inline">
+      <button type="button" disabled={busy} onClick={() => void issue()}>
+        New enrollment code
+      </button>
+      <Alert message={error} />
+      {issued && <Enrollment created={issued} issued="has a new enrollment code (earlier ones no longer work)" />}
+    </div>
   );
 }
