@@ -12,6 +12,8 @@ import {
   PolicyRequest,
   SignedPolicy,
   SyncLogResponse,
+  AUDIT_PAGE,
+  AuditQuery,
   AuditResponse,
   WipedReport,
 } from '../../src/protocol/policy';
@@ -66,10 +68,23 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.get('/admin/audit', admin, async () => {
-    const rows = await listAudit(app.services.dbh.db, 500);
+  app.get('/admin/audit', admin, async (request) => {
+    const q = parseOr400(AuditQuery, request.query, 'query');
+    const [at, id] = q.before ? q.before.split(':') : [];
+    const rows = await listAudit(app.services.dbh.db, AUDIT_PAGE + 1, at !== undefined && id !== undefined ? { at: Number(at), id } : undefined);
+    const page = rows.slice(0, AUDIT_PAGE);
+    const last = page[page.length - 1];
     return answer(AuditResponse, {
-      entries: rows.map((r) => ({ at: new Date(Number(r.at)).toISOString(), actor: r.actor, action: r.action, target: r.target, ip: r.ip, detail: r.detail ? (JSON.parse(r.detail) as unknown) : null })),
+      entries: page.map((r) => ({
+        at: new Date(Number(r.at)).toISOString(),
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        targetDevice: r.device_model,
+        ip: r.ip,
+        detail: r.detail ? (JSON.parse(r.detail) as unknown) : null,
+      })),
+      next: rows.length > AUDIT_PAGE && last ? `${Number(last.at)}:${last.id}` : null,
     });
   });
 

@@ -81,5 +81,5 @@ export const api = {
   setGroupPolicy: (groupId: string, policy: Policy | null) => call(null, 'PUT', `/admin/device-groups/${id(groupId)}/policy`, { policy }),
   groupCommand: (groupId: string, kind: CommandKind) => call(CommandsSent, 'POST', `/admin/device-groups/${id(groupId)}/commands`, { kind }),
 
-  audit: () => call(AuditResponse, 'GET', '/admin/audit'),
+  audit: (before?: string | null) => call(AuditResponse, 'GET', `/admin/audit${before ? `?before=${encodeURIComponent(before)}` : ''}`),
 };

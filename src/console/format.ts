@@ -18,6 +18,3 @@ export function bytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
-
-/** One-line JSON for a table cell; empty for null. */
-export const compactJson = (v: unknown): string => (v === null || v === undefined ? '' : JSON.stringify(v));

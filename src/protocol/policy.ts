@@ -74,6 +74,21 @@ export const SyncLogResponse = z.object({
 });
 
 /** GET /admin/audit — every admin and support action (and sign-ins), newest first. */
+/** GET /admin/audit?before=<cursor>: a page of AUDIT_PAGE entries, newest first; `next` is the cursor of the page after it, if any. */
+export const AUDIT_PAGE = 100;
+export const AuditQuery = z.object({ before: z.string().regex(/^\d{1,16}:[0-9a-f-]{36}$/).optional() });
 export const AuditResponse = z.object({
-  entries: z.array(z.object({ at: z.string(), actor: z.string(), action: z.string(), target: z.string().nullable(), ip: z.string().nullable(), detail: z.unknown() })),
+  entries: z.array(
+    z.object({
+      at: z.string(),
+      actor: z.string(),
+      action: z.string(),
+      target: z.string().nullable(),
+      /** The model of the device the entry is about, while it is listed (targets are device ids). */
+      targetDevice: z.string().nullable().optional(),
+      ip: z.string().nullable(),
+      detail: z.unknown(),
+    }),
+  ),
+  next: z.string().nullable().optional(),
 });

@@ -176,11 +176,14 @@ test.describe('console', () => {
     // The audit log lists what was done, newest first, and filters.
     await nav(page).getByRole('link', { name: 'Audit log' }).click();
     const audit = page.getByTestId('audit');
-    for (const action of ['admin.login', 'device-group.create', 'user.create', 'device.group', 'device.lock']) await expect(audit).toContainText(action);
-    await expect(rowsOf(audit).first()).toContainText('device.lock');
-    await page.getByLabel('Filter').fill('device-group.create');
+    for (const action of ['Signed in to the console', 'Created a device group', 'Created a user', 'Issued a new enrollment code', 'Moved a device to a group', 'Sent lock to a device'])
+      await expect(audit).toContainText(action);
+    // In plain words, the device by its model, details as name: value.
+    await expect(rowsOf(audit).first()).toContainText('Sent lock to a device');
+    await expect(rowsOf(audit).first().getByRole('cell').nth(2)).not.toHaveText(/^[0-9a-f-]{36}$/);
+    await page.getByLabel('Filter').fill('Created a device group');
     await expect(rowsOf(audit)).toHaveCount(1);
-    await expect(rowsOf(audit).first()).toContainText('"sessionTimeoutMinutes":15');
+    await expect(rowsOf(audit).first()).toContainText('policy.sessionTimeoutMinutes: 15');
     await staff.close();
   });
 

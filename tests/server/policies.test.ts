@@ -131,6 +131,33 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     expect(first.more).toBe(true);
   });
 
+  /** Every page of the audit log, following `next`; each full page has 100 entries. */
+  const allAudit = async () => {
+    const seen: { at: string; action: string; target: string | null; targetDevice?: string | null }[] = [];
+    let url = '/admin/audit';
+    for (let pages = 0; pages < 50; pages++) {
+      const res = await as(admin, 'GET', url);
+      expect(res.statusCode).toBe(200);
+      const page = res.json() as { entries: typeof seen; next: string | null };
+      seen.push(...page.entries);
+      if (!page.next) break;
+      expect(page.entries).toHaveLength(100);
+      url = `/admin/audit?before=${encodeURIComponent(page.next)}`;
+    }
+    return seen;
+  };
+
+  it('the audit log comes a page of 100 at a time, newest first, with no entry twice; device entries name the device', async () => {
+    const seen = await allAudit();
+    expect(seen.length).toBeGreaterThan(300); // the 300 commands of the test before, and more
+    const total = await s.app.services.dbh.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(seen).toHaveLength(Number(total.n));
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.at <= seen[i - 1]!.at).toBe(true);
+    const lock = seen.find((e) => e.action === 'device.lock')!;
+    expect(lock.targetDevice).toEqual(expect.any(String));
+    expect((await as(admin, 'GET', '/admin/audit?before=nonsense')).statusCode).toBe(400);
+  });
+
   it('an admin removes a device from the index: its sessions end at once, it is audited; support may not', async () => {
     const dave = await enrollUser(s.app, `dave-${kind}`);
     const deviceId = dave.session.deviceId;
@@ -156,8 +183,7 @@ describe.each(DB_KINDS)('policies (%s)', (kind) => {
     expect((await alice.device.inject(s.app, 'POST', '/sync/push', { token: alice.token, body: { changes: [{ nonsense: true }] } })).status).toBe(400);
     const after = (await as(admin, 'GET', `/admin/devices/${deviceId}/sync-log`)).json().entries as { kind: string; error: string | null }[];
     expect(after[0]).toMatchObject({ kind: 'push', error: expect.stringMatching(/^BadRequest: body\.changes/) });
-    const audit = await as(admin, 'GET', '/admin/audit');
-    expect((audit.json().entries as { action: string }[]).map((e) => e.action)).toEqual(expect.arrayContaining(['device.lock', 'user.policy', 'admin.login']));
+    expect((await allAudit()).map((e) => e.action)).toEqual(expect.arrayContaining(['device.lock', 'user.policy', 'admin.login']));
     expect((await as(support, 'GET', '/admin/audit')).statusCode).toBe(403);
     expect((await as(support, 'GET', `/admin/devices/${deviceId}/sync-log`)).statusCode).toBe(403);
   });

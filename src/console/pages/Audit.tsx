@@ -1,24 +1,63 @@
 import { signal } from '@preact/signals';
+import { useState } from 'preact/hooks';
+import type { z } from 'zod';
 import { Field, describedBy } from '../../app/components/Field';
+import type { AuditResponse } from '../../protocol/policy';
 import { api } from '../api';
 import { Alert } from '../components/Alert';
-import { compactJson, whenExact } from '../format';
+import { actionLabel, detailText } from '../audit-format';
+import { whenExact } from '../format';
+import { fail } from '../session';
 import { useLoad } from '../use-load';
 
-/** The audit log (admins): the newest 500 entries, newest first, with a text filter over every column. */
+/**
+ * The audit log (admins): newest first, a page of 100 at a time ("Show
+ * older entries"), with a text filter over what is loaded. Actions read as
+ * sentences, devices by their model, details as "name: value".
+ */
+type Entry = z.infer<typeof AuditResponse>['entries'][number];
 const filter = signal('');
+
+const targetText = (e: Entry): string => (e.targetDevice ? `${e.targetDevice} (${e.target})` : (e.target ?? ''));
 
 export function Audit() {
   const load = useLoad(() => api.audit(), []);
-  const entries = (load.data?.entries ?? []).map((e) => ({ ...e, time: whenExact(e.at), json: compactJson(e.detail) }));
+  const [older, setOlder] = useState<{ entries: Entry[]; next: string | null } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const first = load.data;
+  const all = [...(first?.entries ?? []), ...(older?.entries ?? [])];
+  const next = older ? older.next : (first?.next ?? null);
+  const entries = all.map((e) => ({ ...e, time: whenExact(e.at), label: actionLabel(e.action), targetShown: targetText(e), detailShown: detailText(e.detail) }));
   const q = filter.value.trim().toLowerCase();
-  const shown = q ? entries.filter((e) => [e.time, e.at, e.actor, e.action, e.target ?? '', e.ip ?? '', e.json].some((v) => v.toLowerCase().includes(q))) : entries;
+  const shown = q ? entries.filter((e) => [e.time, e.at, e.actor, e.label, e.action, e.targetShown, e.ip ?? '', e.detailShown].some((v) => v.toLowerCase().includes(q))) : entries;
+
+  async function more() {
+    setError(null);
+    setBusy(true);
+    try {
+      const page = await api.audit(next);
+      setOlder({ entries: [...(older?.entries ?? []), ...page.entries], next: page.next ?? null });
+    } catch (e) {
+      fail(e, setError);
+    } finally {
+      setBusy(false);
+    }
+  }
 
   return (
     <section>
       <div class="page-head">
         <h1 tabIndex={-1}>Audit log</h1>
-        <button type="button" class="ghost small" disabled={load.loading} onClick={() => void load.reload()}>
+        <button
+          type="button"
+          class="ghost small"
+          disabled={load.loading}
+          onClick={() => {
+            setOlder(null);
+            void load.reload();
+          }}
+        >
           Refresh
         </button>
       </div>
@@ -28,12 +67,12 @@ export function Audit() {
         </Field>
       </div>
       <Alert message={load.error} />
-      {!load.data ? (
+      {!first ? (
         load.loading && <p class="loading">Loading the audit log…</p>
       ) : (
         <>
           <p class="count" role="status">
-            {entries.length === 0 ? 'Nothing in the audit log yet.' : `${shown.length} of ${entries.length} entries shown (newest first).`}
+            {entries.length === 0 ? 'Nothing in the audit log yet.' : `${shown.length} of ${entries.length} loaded entries shown (newest first)${next ? '; older ones below' : ''}.`}
           </p>
           {shown.length > 0 && (
             <div class="table-wrap">
@@ -56,16 +95,22 @@ export function Audit() {
                         <time dateTime={e.at}>{e.time}</time>
                       </td>
                       <td>{e.actor}</td>
-                      <td class="nowrap">{e.action}</td>
-                      <td>{e.target ?? ''}</td>
+                      <td title={e.action}>{e.label}</td>
+                      <td>{e.targetShown}</td>
                       <td class="nowrap">{e.ip ?? ''}</td>
-                      <td class="mono detail">{e.json}</td>
+                      <td class="detail">{e.detailShown}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
           )}
+          {next && (
+            <button type="button" class="ghost" disabled={busy} onClick={() => void more()}>
+              Show older entries
+            </button>
+          )}
+          <Alert message={error} />
         </>
       )}
     </section>
