@@ -29,3 +29,14 @@ addEventListener('hashchange', () => (route.value = parseRoute(location.hash)));
 export function go(hash: string): void {
   location.hash = hash;
 }
+
+/**
+ * Runs `work`, then goes to `hash` unless the person went somewhere else
+ * meanwhile (a save still under way must not pull them back from the page
+ * they opened since).
+ */
+export async function goAfter(work: () => Promise<unknown>, hash: string): Promise<void> {
+  const from = location.hash;
+  await work();
+  if (location.hash === from) go(hash);
+}

@@ -7,7 +7,7 @@ import type { RecordView } from '../../../workers/vault/api';
 import { Field, describedBy } from '../components/Field';
 import { PhotoThumb, PhotoViewer } from '../components/Photos';
 import { describeError } from '../errors';
-import { go } from '../router';
+import { go, goAfter } from '../router';
 import { session } from '../state';
 import { vault } from '../vault-client';
 
@@ -43,8 +43,7 @@ function Editor({ t, id, prefill }: { t: EntityTypeDef; id?: string; prefill: Re
     setBusy(true);
     setMessage(null);
     try {
-      await vault.putRecord(t.name, values!, id);
-      go(`#/${t.name}`);
+      await goAfter(() => vault.putRecord(t.name, values!, id), `#/${t.name}`);
     } catch (err) {
       setErrors(isVaultError(err, 'Validation') ? (err.fields ?? {}) : {});
       setMessage(describeError(err));
@@ -56,8 +55,7 @@ function Editor({ t, id, prefill }: { t: EntityTypeDef; id?: string; prefill: Re
   async function remove() {
     if (!id || !confirm(`Delete this ${t.label.toLowerCase()}? This cannot be undone.`)) return;
     try {
-      await vault.deleteRecord(t.name, id);
-      go(`#/${t.name}`);
+      await goAfter(() => vault.deleteRecord(t.name, id), `#/${t.name}`);
     } catch (err) {
       setMessage(describeError(err));
     }
