@@ -7,7 +7,7 @@ import { api } from '../api';
 import { Alert } from '../components/Alert';
 import { actionLabel, detailText } from '../audit-format';
 import { whenExact } from '../format';
-import { fail } from '../session';
+import { useAction } from '../use-action';
 import { useLoad } from '../use-load';
 
 /**
@@ -23,8 +23,7 @@ const targetText = (e: Entry): string => (e.targetDevice ? `${e.targetDevice} ($
 export function Audit() {
   const load = useLoad(() => api.audit(), []);
   const [older, setOlder] = useState<{ entries: Entry[]; next: string | null } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const first = load.data;
   const all = [...(first?.entries ?? []), ...(older?.entries ?? [])];
   const next = older ? older.next : (first?.next ?? null);
@@ -32,18 +31,11 @@ export function Audit() {
   const q = filter.value.trim().toLowerCase();
   const shown = q ? entries.filter((e) => [e.time, e.at, e.actor, e.label, e.action, e.targetShown, e.ip ?? '', e.detailShown].some((v) => v.toLowerCase().includes(q))) : entries;
 
-  async function more() {
-    setError(null);
-    setBusy(true);
-    try {
+  const more = () =>
+    run(async () => {
       const page = await api.audit(next);
       setOlder({ entries: [...(older?.entries ?? []), ...page.entries], next: page.next ?? null });
-    } catch (e) {
-      fail(e, setError);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <section>

@@ -6,6 +6,7 @@ import { CommandButtons } from '../components/CommandButtons';
 import { bytes, when, whenExact } from '../format';
 import { go, href } from '../router';
 import { fail } from '../session';
+import { useAction } from '../use-action';
 import { useLoad } from '../use-load';
 
 /**
@@ -170,20 +171,12 @@ function GroupForm(props: { deviceId: string; current: string | null; groups: { 
  */
 function RemoveDevice(props: { id: string; wiped: boolean }) {
   const [asking, setAsking] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function remove() {
-    setError(null);
-    setBusy(true);
-    try {
+  const { busy, error, run } = useAction();
+  const remove = () =>
+    run(async () => {
       await api.removeDevice(props.id);
       go(href('devices'));
-    } catch (err) {
-      fail(err, setError);
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <div class="inline">

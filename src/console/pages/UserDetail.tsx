@@ -2,13 +2,13 @@ import { useState } from 'preact/hooks';
 import type { CreateUserResponse } from '../../protocol/admin';
 import { api } from '../api';
 import { Enrollment } from '../components/CreateUserForm';
-import { fail } from '../session';
 import { Alert } from '../components/Alert';
 import { PolicyEditor } from '../components/PolicyEditor';
 import { RevealForm } from '../components/RevealForm';
 import { when } from '../format';
 import { href } from '../router';
 import { isAdmin } from '../session';
+import { useAction } from '../use-action';
 import { useLoad } from '../use-load';
 
 /**
@@ -97,20 +97,8 @@ export function UserDetail({ id }: { id: string }) {
 /** For a user who has not enrolled (the code expired or got lost): a fresh code and link; earlier codes stop working. */
 function NewEnrollmentCode({ userId }: { userId: string }) {
   const [issued, setIssued] = useState<CreateUserResponse | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function issue() {
-    setError(null);
-    setBusy(true);
-    try {
-      setIssued(await api.newEnrollmentCode(userId));
-    } catch (e) {
-      fail(e, setError);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, run } = useAction();
+  const issue = () => run(async () => setIssued(await api.newEnrollmentCode(userId)));
 
   return (
     <div class="inline">

@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import type { z } from 'zod';
 import { Field, describedBy } from '../../app/components/Field';
 import type { UserSummary } from '../../protocol/admin';
@@ -7,7 +7,8 @@ import { api } from '../api';
 import { Alert } from '../components/Alert';
 import { CreateUserForm } from '../components/CreateUserForm';
 import { href } from '../router';
-import { fail, isAdmin } from '../session';
+import { isAdmin } from '../session';
+import { useAction } from '../use-action';
 
 /**
  * Users (support and admins): find a user by part of the username and open
@@ -21,20 +22,11 @@ const query = signal('');
 const results = signal<User[] | null>(null);
 
 export function Users() {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function search() {
-    setError(null);
-    setBusy(true);
-    try {
+  const { busy, error, run } = useAction();
+  const search = () =>
+    run(async () => {
       results.value = (await api.searchUsers(query.value.trim())).users;
-    } catch (err) {
-      fail(err, setError);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   // Opening the page lists users straight away (the first 50, or the last search's).
   useEffect(() => {
