@@ -1,3 +1,4 @@
+import { parseAttemptsDetail } from '../domain/policy-engine';
 import { ERROR_MESSAGES, isQuotaError, isVaultError } from '../lib/errors';
 
 /** The sentence to show a person for any failure; never a stack or secret. */
@@ -15,6 +16,8 @@ export const POLICY_REASONS: Record<string, string> = {
 export function describeError(e: unknown): string {
   if (isVaultError(e)) {
     if (e.code === 'PolicyDenied' && e.detail && POLICY_REASONS[e.detail]) return POLICY_REASONS[e.detail]!;
+    const attempts = e.code === 'WrongPassword' ? parseAttemptsDetail(e.detail) : undefined;
+    if (attempts) return `${e.userMessage} ${attemptsWarning(attempts.left, attempts.action)}`;
     if (e.code === 'InvalidArgument' && e.detail) return `${e.userMessage} ${capitalize(e.detail)}.`;
     return e.userMessage;
   }
@@ -23,3 +26,9 @@ export function describeError(e: unknown): string {
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Said before an attempts rule acts, so nobody is surprised by a lock or a wipe. */
+function attemptsWarning(left: number, action: 'lock' | 'wipe'): string {
+  const what = action === 'wipe' ? 'removes this app’s data from this device' : 'locks the app';
+  return `${left === 1 ? '1 attempt' : `${left} attempts`} left before your organisation’s policy ${what}.`;
+}

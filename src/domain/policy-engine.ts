@@ -32,6 +32,15 @@ export interface Verdict {
   reason?: Reason;
   /** The device must be wiped now (crypto-shred first), and why. */
   wipe?: 'NoServerContact' | 'TooManyAttempts';
+  /** A login allowed under an attempts rule: wrong passwords or codes still allowed before it acts, and what it does then. */
+  attemptsLeft?: { left: number; action: 'lock' | 'wipe' };
+}
+
+/** The detail of a WrongPassword that comes under an attempts rule ("2 wipe"), and back. */
+export const attemptsDetail = (a: NonNullable<Verdict['attemptsLeft']>): string => `${a.left} ${a.action}`;
+export function parseAttemptsDetail(detail: string | undefined): Verdict['attemptsLeft'] | undefined {
+  const m = /^(\d+) (lock|wipe)$/.exec(detail ?? '');
+  return m ? { left: Number(m[1]), action: m[2] as 'lock' | 'wipe' } : undefined;
 }
 
 const HOUR = 3_600_000;
@@ -52,13 +61,13 @@ export function checkLogin(policy: Policy, facts: DeviceFacts, now: number): Ver
   if (policy.minAppVersion !== undefined && compareVersions(facts.appVersion, policy.minAppVersion) < 0) return { allow: false, reason: 'AppTooOld' };
   if (policy.forceServerContactHours !== undefined && sinceContact > policy.forceServerContactHours * HOUR) return { allow: false, reason: 'NoServerContact' };
   if (policy.businessHours && !withinBusinessHours(policy.businessHours, t)) return { allow: false, reason: 'OutsideBusinessHours' };
-  return { allow: true };
+  return attempts ? { allow: true, attemptsLeft: { left: attempts.max - facts.failedAttempts, action: attempts.action } } : { allow: true };
 }
 
 /** Should an open session stay open? Everything login checks, plus the idle timeout. */
 export function checkSession(policy: Policy, facts: DeviceFacts, now: number): Verdict {
   const v = checkLogin(policy, facts, now);
-  if (!v.allow) return v;
+  if (!v.allow) return { allow: false, ...(v.reason ? { reason: v.reason } : {}), ...(v.wipe ? { wipe: v.wipe } : {}) };
   const t = effectiveNow(now, facts);
   if (policy.sessionTimeoutMinutes !== undefined && facts.lastActivity !== undefined && t - facts.lastActivity > policy.sessionTimeoutMinutes * MINUTE)
     return { allow: false, reason: 'SessionTimeout' };

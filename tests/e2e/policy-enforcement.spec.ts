@@ -85,9 +85,10 @@ test.describe('device policies', () => {
       await expect(page.getByTestId('unlock-codes')).toContainText('8 unlock codes are ready', { timeout: 30_000 });
       await lock(page);
 
-      for (const wrong of ['not the password', 'nor this one']) {
+      // Warned before the rule acts.
+      for (const [wrong, left] of [['not the password', '2 attempts'], ['nor this one', '1 attempt']] as const) {
         await attempt(page, 'lena', wrong);
-        await expect(page.getByRole('alert')).toHaveText(WRONG);
+        await expect(page.getByRole('alert')).toHaveText(`${WRONG} ${left} left before your organisation’s policy locks the app.`);
       }
       await attempt(page, 'lena', 'third time unlucky');
       await expect(page.getByRole('alert')).toHaveText(TOO_MANY);
@@ -154,7 +155,7 @@ test.describe('device policies', () => {
       await syncUntilPolicy(page, policy);
       await lock(page);
       await attempt(page, 'wanda', 'not the password');
-      await expect(page.getByRole('alert')).toHaveText(WRONG);
+      await expect(page.getByRole('alert')).toHaveText(`${WRONG} 1 attempt left before your organisation’s policy removes this app’s data from this device.`);
       await logIn(page, 'wanda', 'nor this one'); // the second wrong password wipes
     });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Policy, compareVersions } from '../../src/domain/policy';
-import { checkLogin, checkSession, localTime, observeClock, withinBusinessHours, type DeviceFacts } from '../../src/domain/policy-engine';
+import { attemptsDetail, checkLogin, checkSession, localTime, observeClock, parseAttemptsDetail, withinBusinessHours, type DeviceFacts } from '../../src/domain/policy-engine';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 23, 12, 0); // Monday 23 November 2026, 12:00 UTC
@@ -12,7 +12,7 @@ describe('policy engine: login', () => {
   const cases: [string, Policy, Partial<DeviceFacts>, number, ReturnType<typeof checkLogin>][] = [
     ['an empty policy allows everything', {}, { lastContact: null, failedAttempts: 50 }, T0, { allow: true }],
     ['admin lock', {}, { adminLocked: true }, T0, { allow: false, reason: 'AdminLock' }],
-    ['attempts under the limit', { passwordAttempts: { max: 5, action: 'lock' } }, { failedAttempts: 4 }, T0, { allow: true }],
+    ['attempts under the limit: allowed, saying how many are left', { passwordAttempts: { max: 5, action: 'lock' } }, { failedAttempts: 4 }, T0, { allow: true, attemptsLeft: { left: 1, action: 'lock' } }],
     ['attempts at the limit lock', { passwordAttempts: { max: 5, action: 'lock' } }, { failedAttempts: 5 }, T0, { allow: false, reason: 'TooManyAttempts' }],
     ['attempts at the limit wipe', { passwordAttempts: { max: 3, action: 'wipe' } }, { failedAttempts: 3 }, T0, { allow: false, reason: 'TooManyAttempts', wipe: 'TooManyAttempts' }],
     ['contact 23 h ago, limit 24 h', { forceServerContactHours: 24 }, { lastContact: T0 - 23 * H }, T0, { allow: true }],
@@ -29,6 +29,11 @@ describe('policy engine: login', () => {
   ];
   it.each(cases)('%s', (_name, policy, over, now, want) => {
     expect(checkLogin(Policy.parse(policy), facts(over), now)).toEqual(want);
+  });
+
+  it('the attempts left travel in a WrongPassword detail and back; anything else is not read as such', () => {
+    expect(parseAttemptsDetail(attemptsDetail({ left: 2, action: 'wipe' }))).toEqual({ left: 2, action: 'wipe' });
+    for (const d of [undefined, '', 'page contact/12', '2 explode', '-1 lock']) expect(parseAttemptsDetail(d)).toBeUndefined();
   });
 
   it('a clock set back does not reset time without contact', () => {

@@ -17,7 +17,7 @@ import type { ChangeEvent, DirectoryUser, PolicyVerdict, Query, RecordView, Quer
 import { addSurrogate, lookupUser, removeSurrogate } from './keys/surrogates';
 import { checkPolicy, wipeIfDue } from '../common/policy-gate';
 import { refreshPolicyForLogin } from '../common/policy-store';
-import type { Reason } from '../../src/domain/policy-engine';
+import { attemptsDetail, type Reason, type Verdict } from '../../src/domain/policy-engine';
 import { codeLogin, enroll, loginOnline, type ServerContext } from './sync/server-account';
 import { resetWithCode } from './keys/unlock-codes';
 import { BlobStore } from './storage/blob-store';
@@ -133,9 +133,10 @@ export class Vault implements VaultApi {
     try {
       return await this.start(await unlockAccount(this.db, username, password));
     } catch (e) {
-      // The attempt that reaches the limit wipes at once where the policy says wipe.
-      if (e instanceof VaultError && e.code === 'WrongPassword') await this.admit(username);
-      throw e;
+      if (!(e instanceof VaultError && e.code === 'WrongPassword')) throw e;
+      // The attempt that reaches the limit wipes (or locks) at once; before it, the person is told how many are left.
+      const v = await this.admit(username);
+      throw v?.attemptsLeft ? new VaultError('WrongPassword', attemptsDetail(v.attemptsLeft)) : e;
     }
   }
 
@@ -465,9 +466,10 @@ export class Vault implements VaultApi {
   }
 
   /** Refuses a login the user's policy does not allow now (PolicyDenied naming the reason). Unknown users pass: the password check answers them. */
-  private async admit(username: string, except?: Reason): Promise<void> {
+  /** Refuses (or wipes) as the user's policy says; else the verdict that admitted them (null for an unknown username). */
+  private async admit(username: string, except?: Reason): Promise<Verdict | null> {
     const row = await this.db.accounts.get(await accountKey(username));
-    if (!row) return;
+    if (!row) return null;
     await refreshPolicyForLogin(this.db, () => this.server().origin, row.userId);
     const v = await checkPolicy(this.db, row.userId, this.opts.appVersion ?? 'dev', Date.now());
     if (await wipeIfDue(this.db, v, () => this.server().origin)) {
@@ -475,6 +477,7 @@ export class Vault implements VaultApi {
       throw new VaultError('PolicyDenied', v.reason);
     }
     if (!v.allow && v.reason !== except) throw new VaultError('PolicyDenied', v.reason);
+    return v;
   }
 
   private async start(account: UnlockedAccount): Promise<SessionInfo> {
