@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { API_PREFIX } from '../../src/protocol/common';
-import { wipeIssued } from '../db/repositories/commands';
 import { touchDevice } from '../db/repositories/devices';
 import { findLiveSession, touchSession } from '../db/repositories/sessions';
 import { MESSAGES, proofInvalid, unauthorized } from '../errors';
@@ -42,7 +41,7 @@ export function registerDeviceAuth(app: FastifyInstance): void {
     // The proof's key must be the one the session is bound to, not merely any valid key.
     if (proof.jkt !== session.jkt) throw proofInvalid('signed by another key than the session’s device');
     // From the moment a wipe is issued the device gets no more data and can send none: only the command and its acknowledgement.
-    if (!WIPE_OPEN.has(`${request.method} ${request.routeOptions.url}`) && (await wipeIssued(dbh.db, session.device_id))) throw unauthorized(MESSAGES.wiping);
+    if (session.wipe_issued && !WIPE_OPEN.has(`${request.method} ${request.routeOptions.url}`)) throw unauthorized(MESSAGES.wiping);
     await touchSession(dbh.db, session.token_hash, now);
     await touchDevice(dbh.db, session.device_id, session.user_id, now);
     request.device = { userId: session.user_id, deviceId: session.device_id };

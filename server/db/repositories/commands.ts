@@ -25,15 +25,6 @@ export const pendingCommands = (db: Db, deviceId: string, now: number, limit: nu
     .limit(limit)
     .execute();
 
-/**
- * Whether a wipe was issued to the device and not yet acknowledged, expired
- * or not: such a device gets nothing but its commands (device-auth.ts).
- */
-export async function wipeIssued(db: Db, deviceId: string): Promise<boolean> {
-  const row = await db.selectFrom('commands').select('id').where('device_id', '=', deviceId).where('acked_at', 'is', null).where('kind', '=', 'wipe').limit(1).executeTakeFirst();
-  return row !== undefined;
-}
-
 /** Marks a pending command done; returns its kind, or null if there was no such pending command. */
 export async function ackCommand(db: Db, deviceId: string, id: string, result: string, now: number): Promise<CommandsTable['kind'] | null> {
   const r = await db

@@ -21,14 +21,27 @@ export async function openSession(db: Db, device: DeviceInfo, jkt: string, userI
   return { deviceId, token };
 }
 
-export const findLiveSession = (db: Db, tokenHash: string, now: number) =>
-  db
+/**
+ * A live session with its device's key, and whether a wipe was issued to
+ * that device and not yet acknowledged, expired or not (such a device gets
+ * nothing but its commands: device-auth.ts). One query per device request.
+ */
+export async function findLiveSession(db: Db, tokenHash: string, now: number) {
+  const row = await db
     .selectFrom('sessions')
     .innerJoin('devices', 'devices.id', 'sessions.device_id')
     .select(['sessions.token_hash', 'sessions.user_id', 'sessions.device_id', 'devices.jkt'])
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('commands').select('commands.id').whereRef('commands.device_id', '=', 'sessions.device_id').where('commands.acked_at', 'is', null).where('commands.kind', '=', 'wipe'))
+        .as('wipe_issued'),
+    )
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now)
     .executeTakeFirst();
+  // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
+  return row && { ...row, wipe_issued: Boolean(row.wipe_issued) };
+}
 
 /** Sliding expiry: each use keeps the session for another SESSION_IDLE_MS. */
 export async function touchSession(db: Db, tokenHash: string, now: number): Promise<void> {
