@@ -13,7 +13,12 @@ import { eraseAll, shred } from './wipe';
  * only acknowledged again. Returns what happened, so the caller can stop
  * (after a wipe there is nothing left) and tell the open pages.
  */
-export const ADMIN_LOCK = 'adminLock';
+const ADMIN_LOCK = 'adminLock';
+
+/** Whether an administrator's lock is in force on this device. */
+export async function isAdminLocked(db: VaultDb): Promise<boolean> {
+  return (await db.meta.get(ADMIN_LOCK))?.value === '1';
+}
 
 export async function runCommands(db: VaultDb, api: ApiClient, s: ServerSessionRow, now = Date.now()): Promise<{ changed: boolean; wiped: boolean; fullSync: boolean }> {
   let changed = false;

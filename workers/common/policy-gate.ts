@@ -3,7 +3,7 @@ import { checkLogin, checkSession } from '../../src/domain/policy-engine';
 import { ApiClient, bestEffort } from './api-client';
 import type { VaultDb } from './db';
 import { loadDeviceKey } from './device-key';
-import { ADMIN_LOCK } from './commands';
+import { isAdminLocked } from './commands';
 import { verifyPolicy } from './policy-store';
 import { announce } from './sync-channel';
 import { updateStatus } from './sync-status';
@@ -22,11 +22,11 @@ const HIGH_WATER = 'clockHighWater';
 export async function checkPolicy(db: VaultDb, userId: string, appVersion: string, now: number, lastActivity?: number): Promise<Verdict> {
   const session = await db.serverSessions.get(userId);
   if (!session) return { allow: true };
-  const [status, mark, account, lock] = await Promise.all([
+  const [status, mark, account, adminLocked] = await Promise.all([
     db.syncState.get('status'),
     db.meta.get(HIGH_WATER),
     db.accounts.where('userId').equals(userId).first(),
-    db.meta.get(ADMIN_LOCK),
+    isAdminLocked(db),
   ]);
   // No policy fetched yet: only an admin lock applies.
   const statement = session.policy ? await verifyPolicy(session, session.policy) : { policy: {} };
@@ -39,7 +39,7 @@ export async function checkPolicy(db: VaultDb, userId: string, appVersion: strin
     highWater,
     failedAttempts: account?.failedAttempts ?? 0,
     appVersion,
-    adminLocked: lock?.value === '1',
+    adminLocked,
     ...(lastActivity === undefined ? {} : { lastActivity }),
   };
   return lastActivity === undefined ? checkLogin(statement.policy, facts, now) : checkSession(statement.policy, facts, now);

@@ -10,7 +10,7 @@ import { VaultError, type FieldErrors } from '../../src/lib/errors';
 import { DB_NAME, openVaultDb, type VaultDb } from '../common/db';
 import { SYNC_CHANNEL, type SyncMessage } from '../common/sync-channel';
 import { finishPendingWipe, readWipeNotice, type WipeNotice } from '../common/wipe';
-import { ADMIN_LOCK } from '../common/commands';
+import { isAdminLocked } from '../common/commands';
 import { accountKey, changePassword, createAccount, openGroups, unlockAccount, type UnlockedAccount } from './keys/account';
 import { syncAccount } from './sync/account-sync';
 import type { ChangeEvent, DirectoryUser, PolicyVerdict, Query, RecordView, QueryResult, SessionInfo, StorageStats, SyncStatus, VaultApi } from './api';
@@ -149,8 +149,8 @@ export class Vault implements VaultApi {
     return { allow: v.allow, ...(v.reason ? { reason: v.reason } : {}) };
   }
 
-  async adminLocked(): Promise<boolean> {
-    return (await this.db.meta.get(ADMIN_LOCK)) !== undefined;
+  adminLocked(): Promise<boolean> {
+    return isAdminLocked(this.db);
   }
 
   async enroll(username: string, code: string, password: string): Promise<SessionInfo> {
