@@ -67,7 +67,7 @@ export function checkLogin(policy: Policy, facts: DeviceFacts, now: number): Ver
 /** Should an open session stay open? Everything login checks, plus the idle timeout. */
 export function checkSession(policy: Policy, facts: DeviceFacts, now: number): Verdict {
   const v = checkLogin(policy, facts, now);
-  if (!v.allow) return { allow: false, ...(v.reason ? { reason: v.reason } : {}), ...(v.wipe ? { wipe: v.wipe } : {}) };
+  if (!v.allow) return v;
   const t = effectiveNow(now, facts);
   if (policy.sessionTimeoutMinutes !== undefined && facts.lastActivity !== undefined && t - facts.lastActivity > policy.sessionTimeoutMinutes * MINUTE)
     return { allow: false, reason: 'SessionTimeout' };

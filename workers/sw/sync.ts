@@ -46,12 +46,12 @@ export async function runSync(db: VaultDb, origin: string, pushManager?: PushMan
   const report: SyncReport = { pushed: 0, pulled: 0, blobsUp: 0, blobsDown: 0, error: null };
   if (await finishPendingWipe(db)) {
     announce({ type: 'wiped' });
-    return wiped(report);
+    return (forgetDatabase(), report);
   }
   const device = await loadDeviceKey(db);
   const sessions = device ? await db.serverSessions.toArray() : [];
   // Every wake checks the time-based rules first (DESIGN §6): a wipe that is due happens now.
-  for (const s of sessions) if (await wipeIfDue(db, await checkPolicy(db, s.userId, '', Date.now()), () => origin)) return wiped(report);
+  for (const s of sessions) if (await wipeIfDue(db, await checkPolicy(db, s.userId, '', Date.now()), () => origin)) return (forgetDatabase(), report);
   for (const s of sessions) {
     const api = new ApiClient(origin, device!, s.token);
     // Each step runs even if an earlier one failed: a refused push must not stop this device from pulling.
@@ -73,7 +73,7 @@ export async function runSync(db: VaultDb, origin: string, pushManager?: PushMan
     await step(async () => (await fetchPolicy(db, api, s), 0), 'pulled');
     let outcome = { changed: false, wiped: false, fullSync: false };
     await step(async () => ((outcome = await runCommands(db, api, s)), 0), 'pulled');
-    if (outcome.wiped) return wiped(report);
+    if (outcome.wiped) return (forgetDatabase(), report);
     if (outcome.fullSync) {
       // Everything again, now: the vault rebuilds the pages once this pull has reached the end.
       const fresh = (await db.serverSessions.get(s.userId)) ?? s;
@@ -112,7 +112,7 @@ export async function checkCommands(origin: string): Promise<void> {
       try {
         changed = (await fetchPolicy(db, api, s)) > 0 || changed;
         const outcome = await runCommands(db, api, s);
-        if (outcome.wiped) return void wiped({ pushed: 0, pulled: 0, blobsUp: 0, blobsDown: 0, error: null });
+        if (outcome.wiped) return forgetDatabase();
         changed ||= outcome.changed;
         fullSync ||= outcome.fullSync;
       } catch {
@@ -129,9 +129,8 @@ let lastCommandCheck = 0;
 const COMMAND_CHECK_MIN_GAP_MS = 20_000;
 
 /** After a wipe (the pages were told, and reload): nothing is left to sync; the next sync opens a fresh, empty database. */
-function wiped(report: SyncReport): SyncReport {
+function forgetDatabase(): void {
   db = undefined;
-  return report;
 }
 
 

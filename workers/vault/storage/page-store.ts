@@ -306,7 +306,7 @@ export class PageStore {
     const p = this.partition;
     const inbox = extra.sync?.inbox;
     const snap = extra.snapshot;
-    const stores = ['pages', 'manifests', ...(dirData.length || snap ? ['directory'] : []), ...(outbox || needsBase ? ['outbox', 'groups'] : []), ...(inbox ? ['inbox', 'groups'] : [])];
+    const stores = ['pages', 'manifests', ...(snap ? ['directory'] : []), ...(outbox || needsBase ? ['outbox', 'groups'] : []), ...(inbox ? ['inbox', 'groups'] : [])];
     try {
       await strictWrite(this.db, stores, (tx) => {
         // Issued before the writes, not awaited: this check sees the state before
